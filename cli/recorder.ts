@@ -1,0 +1,143 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** Pulumi's wire markers for secret values (stable protocol constants of the SDK's RPC layer). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** One resource registration, as the engine would have received it. */
+export interface RecordedResource {
+  /** The resource's URN (mock-generated, with the parent type chain). */
+  urn: string;
+  /** Pulumi type token, e.g. `kubernetes:apps/v1:Deployment`. */
+  type: string;
+  /** Logical name given to the constructor. */
+  name: string;
+  /** True for provider-managed resources, false for components. */
+  custom: boolean;
+  /** URN of the parent, empty for the stack's direct children. */
+  parent: string;
+  /** URNs this resource depends on (explicit `dependsOn`, expanded as the SDK sends them). */
+  dependencies: string[];
+  /** Inputs as sent; secret values stay wrapped (see {@link isSecretValue}). */
+  inputs: Record<string, unknown>;
+}
+
+/** A mock run's view of everything the program registered. */
+export interface Recording {
+  /** Every registration, in the order the program made them. */
+  resources: RecordedResource[];
+  /** Waits until every pending registration has reached the mock monitor. */
+  settle(): Promise<void>;
+}
+
+/** What to run the program with. */
+export interface RecordingOptions {
+  project: string;
+  stack: string;
+  /** Stack config as `project:key` → raw string value, as `pulumi config` stores it. */
+  config?: Record<string, string>;
+  /** Keys of `config` (in `project:key` form) that are secrets. */
+  secretKeys?: string[];
+  /**
+   * Return values for provider-managed resources; defaults to echoing the inputs,
+   * which is what the engine shows in a preview of a create.
+   */
+  state?: (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
+}
+
+/** True if `value` is a secret as the SDK serializes one. */
+export function isSecretValue(value: unknown): value is { value: unknown } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+  );
+}
+
+/** True if `value` holds a secret anywhere inside it. */
+export function containsSecret(value: unknown): boolean {
+  if (isSecretValue(value)) return true;
+  if (Array.isArray(value)) return value.some(containsSecret);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(containsSecret);
+  return false;
+}
+
+/**
+ * Replaces every secret inside `value` with `redaction` (or, if `redaction` is undefined,
+ * with its plain value), so the result is ordinary data.
+ */
+export function unwrapSecrets(value: unknown, redaction?: string): unknown {
+  if (isSecretValue(value)) {
+    return redaction === undefined ? unwrapSecrets(value.value, redaction) : redaction;
+  }
+  if (Array.isArray(value)) return value.map((v) => unwrapSecrets(v, redaction));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, redaction)]),
+    );
+  }
+  return value;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+}
+
+/**
+ * Installs Pulumi mocks (`preview=false`, so values are known) that record every
+ * registration with its parent and dependencies, which plain `setMocks` does not expose.
+ * Call before the program under test is imported.
+ */
+export async function recordRegistrations(options: RecordingOptions): Promise<Recording> {
+  const resources: RecordedResource[] = [];
+  const byKey = new Map<string, RecordedResource>();
+  if (options.config) {
+    pulumi.runtime.setAllConfig(options.config, options.secretKeys);
+  }
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const state = options.state?.(args.type, args.name, args.inputs) ?? args.inputs;
+        const pending = byKey.get(`${args.type}::${args.name}`);
+        if (pending) pending.inputs = args.inputs;
+        return { id: args.custom ? `${args.name}-id` : undefined, state };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    options.project,
+    options.stack,
+    false,
+  );
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): unknown;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    const record: RecordedResource = {
+      urn: "",
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+      inputs: {},
+    };
+    resources.push(record);
+    byKey.set(`${record.type}::${record.name}`, record);
+    return register(req, (err, res) => {
+      const urn = (res as { getUrn?: () => string } | undefined)?.getUrn?.();
+      if (urn) record.urn = urn;
+      cb(err, res);
+    });
+  };
+  const settings = require("@pulumi/pulumi/runtime/settings") as {
+    waitForRPCs(): Promise<void>;
+  };
+  return { resources, settle: () => settings.waitForRPCs() };
+}

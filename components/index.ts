@@ -1,0 +1,16 @@
+/**
+ * llm-serving: Pulumi components for distributed LLM inference on Kubernetes.
+ * This file is the package's public API.
+ */
+
+export * from "./gke/networks";
+export * from "./validation";
+export * from "./versions";
+
+// -- vllm + nccl --
+
+// -- gpu-operator, lws, model --
+
+// -- microk8s --
+
+// -- gke --
