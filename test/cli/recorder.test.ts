@@ -7,15 +7,16 @@ import {
   unwrapSecrets,
 } from "../../cli/recorder";
 
+class Thing extends pulumi.CustomResource {
+  constructor(name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    super("test:index:Thing", name, props, opts);
+  }
+}
+
 class Box extends pulumi.ComponentResource {
   constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
     super("test:index:Box", name, {}, opts);
-    new pulumi.CustomResource(
-      "test:index:Thing",
-      `${name}-thing`,
-      { secret: pulumi.secret("s3cr3t"), plain: "p" },
-      { parent: this },
-    );
+    new Thing(`${name}-thing`, { secret: pulumi.secret("s3cr3t"), plain: "p" }, { parent: this });
     this.registerOutputs({});
   }
 }
