@@ -4,6 +4,7 @@
  */
 
 export * from "./gke/networks";
+export * from "./model/cache";
 export * from "./validation";
 export * from "./versions";
 
