@@ -1,0 +1,280 @@
+/**
+ * Every stack config key the program reads: its type, default and meaning. `Pulumi.yaml`'s
+ * `config:` block declares exactly these (a test keeps the two equal), so `pulumi config`
+ * type-checks a stack before the program runs.
+ *
+ * Pulumi's project config can only type strings, integers, booleans and arrays, and a key
+ * declared there without a default must be set in EVERY stack — so the keys are flat, and
+ * keys only one stack uses carry an empty default that the stack's own schema rejects with
+ * a message naming the key. An empty string for a version or image means "the pin in
+ * components/versions.ts".
+ *
+ * Secrets: a key declared `secret: true` may not have a default, so it would be required in
+ * both stacks. Only `hfToken` (both stacks serve gated models) is declared that way; the home
+ * lab's `sshPrivateKey` is read with `requireSecret`, which makes it a secret in the program
+ * whatever the stack file holds, and `pulumi config set --secret` encrypts it at rest.
+ */
+
+/** A config key's declared type, as Pulumi.yaml spells it. */
+export type ConfigKeyType = "string" | "integer" | "boolean" | "array";
+
+/** One declared config key. */
+export interface ConfigKey {
+  /** Pulumi.yaml type; arrays are arrays of strings. */
+  type: ConfigKeyType;
+  /** What the key is for, shown by `pulumi config` and the docs. */
+  description: string;
+  /** Default applied when a stack leaves the key unset; absent for required secrets. */
+  default?: string | number | boolean | string[];
+  /** Declared `secret: true` (the stack must hold it encrypted). */
+  secret?: boolean;
+  /** Which stack reads it. */
+  stack: "homelab" | "gke" | "both";
+}
+
+/** The declared keys, by name (the `llm-serving:` namespace is implied). */
+export const configKeys = {
+  hfToken: {
+    type: "string",
+    secret: true,
+    stack: "both",
+    description: "Hugging Face token for gated models (pulumi config set --secret hfToken hf_…).",
+  },
+  namespace: {
+    type: "string",
+    default: "llm",
+    stack: "both",
+    description: "Namespace the vLLM workloads run in (created by the stack).",
+  },
+  vllmImage: {
+    type: "string",
+    default: "",
+    stack: "both",
+    description:
+      "vLLM image; empty = the pinned default (home lab: NVIDIA's NGC vLLM for arm64/GB10).",
+  },
+  lwsVersion: {
+    type: "string",
+    default: "",
+    stack: "both",
+    description: "LeaderWorkerSet controller version; empty = the pinned default.",
+  },
+
+  // -- homelab --
+  sshUser: {
+    type: "string",
+    default: "ubuntu",
+    stack: "homelab",
+    description: "SSH user on every node (needs passwordless sudo).",
+  },
+  sshPort: {
+    type: "integer",
+    default: 22,
+    stack: "homelab",
+    description: "SSH port on every node.",
+  },
+  controllerHost: {
+    type: "string",
+    default: "",
+    stack: "homelab",
+    description: "SSH host of the CPU-only MicroK8s controller.",
+  },
+  controllerAddress: {
+    type: "string",
+    default: "",
+    stack: "homelab",
+    description: "Address workers join and the kubeconfig points at; empty = controllerHost.",
+  },
+  workerHosts: {
+    type: "array",
+    default: [],
+    stack: "homelab",
+    description: "SSH hosts of the GPU workers, one per vLLM node.",
+  },
+  workerAddresses: {
+    type: "array",
+    default: [],
+    stack: "homelab",
+    description: "Addresses of the workers on the cluster network, same order; empty = hosts.",
+  },
+  workerNames: {
+    type: "array",
+    default: [],
+    stack: "homelab",
+    description: "Kubernetes node names of the workers (their hostnames), same order.",
+  },
+  roceInterface: {
+    type: "string",
+    default: "",
+    stack: "homelab",
+    description: "Netdev of the RoCE link on the GPU nodes (NCCL_SOCKET_IFNAME), e.g. enp1s0f0np0.",
+  },
+  roceHcas: {
+    type: "array",
+    default: [],
+    stack: "homelab",
+    description: "RDMA devices NCCL may use (NCCL_IB_HCA), e.g. rocep1s0f0.",
+  },
+  microk8sChannel: {
+    type: "string",
+    default: "",
+    stack: "homelab",
+    description: "MicroK8s snap channel on every node; empty = the pinned default.",
+  },
+  gpuOperatorChart: {
+    type: "string",
+    default: "",
+    stack: "homelab",
+    description: "GPU Operator chart version; empty = the pinned default (>= v25.10.0 for GB10).",
+  },
+  purgeOnDestroy: {
+    type: "boolean",
+    default: false,
+    stack: "homelab",
+    description: "On destroy, also `snap remove --purge microk8s` on every node.",
+  },
+  model: {
+    type: "string",
+    default: "Qwen/Qwen3-32B",
+    stack: "homelab",
+    description: "Hugging Face id of the model served across the GPU workers.",
+  },
+  servedModelName: {
+    type: "string",
+    default: "",
+    stack: "homelab",
+    description: "Name clients use in requests; empty = the model id.",
+  },
+  maxModelLen: {
+    type: "integer",
+    default: 32768,
+    stack: "homelab",
+    description: "vLLM --max-model-len (context length).",
+  },
+  modelCache: {
+    type: "string",
+    default: "nfs",
+    stack: "homelab",
+    description:
+      "Model cache: nfs (exported by the controller), hostPath (per node) or pvc (a StorageClass).",
+  },
+  modelCachePath: {
+    type: "string",
+    default: "/srv/llm-serving/hf-cache",
+    stack: "homelab",
+    description: "nfs: directory the controller exports; hostPath: directory on each node.",
+  },
+  modelCacheStorageClass: {
+    type: "string",
+    default: "",
+    stack: "both",
+    description: "pvc: StorageClass of the cache claim (ReadWriteMany for multi-node).",
+  },
+  modelCacheSize: {
+    type: "string",
+    default: "200Gi",
+    stack: "both",
+    description: "pvc: size of the cache claim.",
+  },
+
+  // -- gke --
+  gcpProject: {
+    type: "string",
+    default: "",
+    stack: "gke",
+    description: "Google Cloud project id.",
+  },
+  gcpZone: {
+    type: "string",
+    default: "",
+    stack: "gke",
+    description: "Zone with A3 Ultra capacity (e.g. europe-west1-b); the region is derived.",
+  },
+  namePrefix: {
+    type: "string",
+    default: "llm",
+    stack: "gke",
+    description: "Prefix of every GCP resource name.",
+  },
+  capacityMode: {
+    type: "string",
+    default: "reservation",
+    stack: "gke",
+    description: "How H200 capacity is obtained: reservation, spot or flex-start.",
+  },
+  reservation: {
+    type: "string",
+    default: "",
+    stack: "gke",
+    description: "Name of the specific reservation (capacityMode reservation).",
+  },
+  gpuNodeCount: {
+    type: "integer",
+    default: 2,
+    stack: "gke",
+    description: "a3-ultragpu-8g nodes in the GPU pool (autoscaling maximum).",
+  },
+  deletionProtection: {
+    type: "boolean",
+    default: true,
+    stack: "gke",
+    description: "GKE cluster deletion protection.",
+  },
+  singleGpuEnabled: {
+    type: "boolean",
+    default: true,
+    stack: "gke",
+    description: "Serve the single-GPU model.",
+  },
+  singleGpuModel: {
+    type: "string",
+    default: "google/gemma-3-1b-it",
+    stack: "gke",
+    description: "Model served on one GPU.",
+  },
+  oneNodeEnabled: {
+    type: "boolean",
+    default: true,
+    stack: "gke",
+    description: "Serve the one-node tensor-parallel model.",
+  },
+  oneNodeModel: {
+    type: "string",
+    default: "google/gemma-3-27b-it",
+    stack: "gke",
+    description: "Model served tensor-parallel inside one node (NVLink).",
+  },
+  oneNodeTensorParallel: {
+    type: "integer",
+    default: 2,
+    stack: "gke",
+    description: "GPUs of the one-node model (2, 4 or 8).",
+  },
+  multiNodeEnabled: {
+    type: "boolean",
+    default: false,
+    stack: "gke",
+    description: "Serve the multi-node model (LeaderWorkerSet over RDMA).",
+  },
+  multiNodeModel: {
+    type: "string",
+    default: "meta-llama/Llama-3.1-405B-Instruct",
+    stack: "gke",
+    description: "Model served across nodes.",
+  },
+  multiNodeTensorParallel: {
+    type: "integer",
+    default: 8,
+    stack: "gke",
+    description: "Tensor parallelism of the multi-node model (GPUs per node).",
+  },
+  multiNodePipelineParallel: {
+    type: "integer",
+    default: 2,
+    stack: "gke",
+    description: "Pipeline parallelism of the multi-node model (nodes per replica).",
+  },
+} as const satisfies Record<string, ConfigKey>;
+
+/** Names of the declared keys. */
+export type ConfigKeyName = keyof typeof configKeys;

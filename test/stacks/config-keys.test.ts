@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { ConfigError } from "../../components/validation";
+import { configKeys } from "../../stacks/config-keys";
+import { readRawConfig } from "../../stacks/raw-config";
+
+const project = parse(readFileSync(join(__dirname, "../../Pulumi.yaml"), "utf8"));
+
+describe("Pulumi.yaml config block", () => {
+  it("declares exactly the keys the program reads, with their types and defaults", () => {
+    const declared = project.config as Record<string, Record<string, unknown>>;
+    expect(Object.keys(declared).sort()).toEqual(Object.keys(configKeys).sort());
+    for (const [name, key] of Object.entries(configKeys)) {
+      const d = declared[name];
+      expect(d.type, name).toBe(key.type);
+      expect(d.secret ?? false, name).toBe("secret" in key && key.secret === true);
+      expect(d.default, name).toEqual("default" in key ? key.default : undefined);
+      if (key.type === "array") expect(d.items, name).toEqual({ type: "string" });
+    }
+  });
+
+  it("gives every non-secret key a default, since Pulumi requires undefaulted keys in every stack", () => {
+    for (const [name, key] of Object.entries(configKeys)) {
+      const secret = "secret" in key && key.secret === true;
+      expect("default" in key, name).toBe(!secret);
+    }
+  });
+
+  it("runs the program with tsx from stacks/index.ts", () => {
+    expect(project.main).toBe("stacks/index.ts");
+    expect(project.stackConfigDir).toBe("stacks");
+    expect(project.runtime.options.nodeargs).toContain("tsx");
+  });
+});
+
+describe("readRawConfig", () => {
+  it("applies defaults and parses declared types", () => {
+    const values: Record<string, string> = {
+      sshPort: "2222",
+      purgeOnDestroy: "true",
+      workerHosts: '["spark-1","spark-2"]',
+    };
+    const raw = readRawConfig((k) => values[k]);
+    expect(raw.sshPort).toBe(2222);
+    expect(raw.purgeOnDestroy).toBe(true);
+    expect(raw.workerHosts).toEqual(["spark-1", "spark-2"]);
+    expect(raw.sshUser).toBe("ubuntu");
+    expect("hfToken" in raw).toBe(false);
+  });
+
+  it("lists every mistyped key by name", () => {
+    const values: Record<string, string> = {
+      sshPort: "twenty-two",
+      purgeOnDestroy: "yes",
+      workerHosts: "spark-1",
+    };
+    try {
+      readRawConfig((k) => values[k]);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const paths = (err as ConfigError).problems.map((p) => p.path).sort();
+      expect(paths).toEqual(["purgeOnDestroy", "sshPort", "workerHosts"]);
+    }
+  });
+});
