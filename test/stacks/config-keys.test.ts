@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { ConfigError } from "../../components/validation";
 import { configKeys } from "../../stacks/config-keys";
 import { readRawConfig } from "../../stacks/raw-config";
+import { programFor } from "../../stacks/select";
 
 const project = parse(readFileSync(join(__dirname, "../../Pulumi.yaml"), "utf8"));
 
@@ -64,5 +65,14 @@ describe("readRawConfig", () => {
       const paths = (err as ConfigError).problems.map((p) => p.path).sort();
       expect(paths).toEqual(["purgeOnDestroy", "sshPort", "workerHosts"]);
     }
+  });
+});
+
+describe("programFor", () => {
+  it("picks the program by stack name prefix", () => {
+    expect(programFor("homelab")).toBe("homelab");
+    expect(programFor("homelab-dev")).toBe("homelab");
+    expect(programFor("gke-prod")).toBe("gke");
+    expect(() => programFor("gkefoo")).toThrow(/name it homelab or gke/);
   });
 });

@@ -1,0 +1,179 @@
+import { z } from "zod";
+import { ConfigError, type ConfigProblem, parseOrThrow } from "../components/validation";
+import { versions } from "../components/versions";
+import type { RawConfig } from "./raw-config";
+
+/** GPUs on one a3-ultragpu-8g node. */
+export const GPUS_PER_A3_ULTRA_NODE = 8;
+
+/** One model the GKE stack serves, in one of the three shapes. */
+export interface GkeModel {
+  /** Short name: Kubernetes object names derive from it. */
+  name: string;
+  /** Hugging Face id. */
+  id: string;
+  tensor: number;
+  pipeline: number;
+  nodes: number;
+  gpusPerNode: number;
+  /** `nvlink` inside one node, `gke-rdma` across nodes. */
+  profile: "nvlink" | "gke-rdma";
+}
+
+/** The validated GKE stack settings. */
+export interface GkeSettings {
+  project: string;
+  zone: string;
+  region: string;
+  namePrefix: string;
+  capacityMode: string;
+  reservation: string;
+  gpuNodeCount: number;
+  deletionProtection: boolean;
+  namespace: string;
+  image: string;
+  lwsVersion: string;
+  modelCacheStorageClass: string;
+  modelCacheSize: string;
+  /** Enabled models only. */
+  models: GkeModel[];
+}
+
+const hfId = z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be a Hugging Face id like org/name");
+
+const schema = z
+  .object({
+    gcpProject: z
+      .string()
+      .regex(
+        /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/,
+        "required for the gke stack: a project id (pulumi config set gcpProject my-project)",
+      ),
+    gcpZone: z
+      .string()
+      .regex(
+        /^[a-z]+-[a-z]+\d+-[a-z]$/,
+        "required for the gke stack: a zone with A3 Ultra capacity (pulumi config set gcpZone europe-west1-b)",
+      ),
+    namePrefix: z
+      .string()
+      .regex(/^[a-z][-a-z0-9]{0,19}$/, "lowercase letters, digits and -, at most 20 characters"),
+    capacityMode: z.string(),
+    reservation: z.string(),
+    gpuNodeCount: z.number().int().min(0),
+    deletionProtection: z.boolean(),
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label"),
+    vllmImage: z.string(),
+    lwsVersion: z.string(),
+    modelCacheStorageClass: z.string(),
+    modelCacheSize: z.string(),
+    singleGpuEnabled: z.boolean(),
+    singleGpuModel: hfId,
+    oneNodeEnabled: z.boolean(),
+    oneNodeModel: hfId,
+    oneNodeTensorParallel: z
+      .number()
+      .int()
+      .refine((n) => [2, 4, 8].includes(n), "must be 2, 4 or 8 (GPUs inside one node)"),
+    multiNodeEnabled: z.boolean(),
+    multiNodeModel: hfId,
+    multiNodeTensorParallel: z
+      .number()
+      .int()
+      .refine(
+        (n) => n >= 1 && GPUS_PER_A3_ULTRA_NODE % n === 0,
+        "must divide 8 (GPUs per a3-ultragpu-8g node)",
+      ),
+    multiNodePipelineParallel: z.number().int().min(1),
+  })
+  .superRefine((c, ctx) => {
+    if (c.multiNodeEnabled && c.multiNodeTensorParallel * c.multiNodePipelineParallel <= 8) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["multiNodePipelineParallel"],
+        message:
+          "the multi-node model fits one node (TP × PP ≤ 8): use the one-node shape, or raise PP",
+      });
+    }
+  });
+
+/** GPUs a model needs: every pod asks for gpusPerNode, one pod per node. */
+export function gpusOf(m: GkeModel): number {
+  return m.nodes * m.gpusPerNode;
+}
+
+/**
+ * Validates the GKE settings (every problem at once, by config key) and derives the enabled
+ * models' shapes. Capacity-mode combinations are the cluster component's to reject.
+ * @throws ConfigError before any resource exists.
+ */
+export function gkeSettings(raw: RawConfig): GkeSettings {
+  const c = parseOrThrow(schema, raw, "gke stack config");
+  const models: GkeModel[] = [];
+  if (c.singleGpuEnabled) {
+    models.push({
+      name: "single-gpu",
+      id: c.singleGpuModel,
+      tensor: 1,
+      pipeline: 1,
+      nodes: 1,
+      gpusPerNode: 1,
+      profile: "nvlink",
+    });
+  }
+  if (c.oneNodeEnabled) {
+    models.push({
+      name: "one-node",
+      id: c.oneNodeModel,
+      tensor: c.oneNodeTensorParallel,
+      pipeline: 1,
+      nodes: 1,
+      gpusPerNode: c.oneNodeTensorParallel,
+      profile: "nvlink",
+    });
+  }
+  if (c.multiNodeEnabled) {
+    const world = c.multiNodeTensorParallel * c.multiNodePipelineParallel;
+    models.push({
+      name: "multi-node",
+      id: c.multiNodeModel,
+      tensor: c.multiNodeTensorParallel,
+      pipeline: c.multiNodePipelineParallel,
+      nodes: world / GPUS_PER_A3_ULTRA_NODE,
+      gpusPerNode: GPUS_PER_A3_ULTRA_NODE,
+      profile: "gke-rdma",
+    });
+  }
+  const needed = models.reduce((n, m) => n + gpusOf(m), 0);
+  const world = c.multiNodeTensorParallel * c.multiNodePipelineParallel;
+  const problems: ConfigProblem[] = [];
+  if (c.multiNodeEnabled && world % GPUS_PER_A3_ULTRA_NODE !== 0) {
+    problems.push({
+      path: "multiNodeTensorParallel",
+      message: `TP × PP = ${world} must fill whole nodes (a multiple of 8 GPUs)`,
+    });
+  }
+  if (needed > c.gpuNodeCount * GPUS_PER_A3_ULTRA_NODE) {
+    problems.push({
+      path: "gpuNodeCount",
+      message: `the enabled models need ${needed} GPUs but ${c.gpuNodeCount} nodes have ${c.gpuNodeCount * GPUS_PER_A3_ULTRA_NODE}: raise gpuNodeCount or disable a model`,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError("gke stack config", problems);
+  return {
+    project: c.gcpProject,
+    zone: c.gcpZone,
+    region: c.gcpZone.replace(/-[a-z]$/, ""),
+    namePrefix: c.namePrefix,
+    capacityMode: c.capacityMode,
+    reservation: c.reservation,
+    gpuNodeCount: c.gpuNodeCount,
+    deletionProtection: c.deletionProtection,
+    namespace: c.namespace,
+    image: c.vllmImage || versions.vllmImage,
+    lwsVersion: c.lwsVersion || versions.leaderWorkerSet,
+    modelCacheStorageClass: c.modelCacheStorageClass,
+    modelCacheSize: c.modelCacheSize,
+    models,
+  };
+}
