@@ -86,16 +86,21 @@ const schema = z
       ),
     multiNodePipelineParallel: z.number().int().min(1),
   })
-  .superRefine((c, ctx) => {
-    if (c.multiNodeEnabled && c.multiNodeTensorParallel * c.multiNodePipelineParallel <= 8) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["multiNodePipelineParallel"],
-        message:
-          "the multi-node model fits one node (TP × PP ≤ 8): use the one-node shape, or raise PP",
-      });
-    }
-  });
+  .superRefine(
+    (c, ctx) => {
+      if (c.multiNodeEnabled && c.multiNodeTensorParallel * c.multiNodePipelineParallel <= 8) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["multiNodePipelineParallel"],
+          message:
+            "the multi-node model fits one node (TP × PP ≤ 8): use the one-node shape, or raise PP",
+        });
+      }
+    },
+    // readRawConfig already typed every key, so cross-key checks can run even when a
+    // single key failed: the user sees every problem in one run.
+    { when: () => true },
+  );
 
 /** GPUs a model needs: every pod asks for gpusPerNode, one pod per node. */
 export function gpusOf(m: GkeModel): number {

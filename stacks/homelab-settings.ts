@@ -77,40 +77,45 @@ const schema = z
     modelCacheStorageClass: z.string(),
     modelCacheSize: z.string(),
   })
-  .superRefine((c, ctx) => {
-    for (const key of ["workerAddresses", "workerNames"] as const) {
-      if (c[key].length > 0 && c[key].length !== c.workerHosts.length) {
+  .superRefine(
+    (c, ctx) => {
+      for (const key of ["workerAddresses", "workerNames"] as const) {
+        if (c[key].length > 0 && c[key].length !== c.workerHosts.length) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `has ${c[key].length} entries for ${c.workerHosts.length} workerHosts: give one per worker, in the same order, or none`,
+          });
+        }
+      }
+      const hosts = [c.controllerHost, ...c.workerHosts];
+      const dup = hosts.find((h, i) => hosts.indexOf(h) !== i);
+      if (dup) {
         ctx.addIssue({
           code: "custom",
-          path: [key],
-          message: `has ${c[key].length} entries for ${c.workerHosts.length} workerHosts: give one per worker, in the same order, or none`,
+          path: ["workerHosts"],
+          message: `${dup} appears twice: every node is a different machine`,
         });
       }
-    }
-    const hosts = [c.controllerHost, ...c.workerHosts];
-    const dup = hosts.find((h, i) => hosts.indexOf(h) !== i);
-    if (dup) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["workerHosts"],
-        message: `${dup} appears twice: every node is a different machine`,
-      });
-    }
-    if (c.modelCache !== "pvc" && !c.modelCachePath.startsWith("/")) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["modelCachePath"],
-        message: "must be an absolute path",
-      });
-    }
-    if (c.modelCache === "pvc" && c.modelCacheStorageClass === "") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["modelCacheStorageClass"],
-        message: "modelCache pvc needs a ReadWriteMany StorageClass (pulumi config set …)",
-      });
-    }
-  });
+      if (c.modelCache !== "pvc" && !c.modelCachePath.startsWith("/")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["modelCachePath"],
+          message: "must be an absolute path",
+        });
+      }
+      if (c.modelCache === "pvc" && c.modelCacheStorageClass === "") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["modelCacheStorageClass"],
+          message: "modelCache pvc needs a ReadWriteMany StorageClass (pulumi config set …)",
+        });
+      }
+    },
+    // readRawConfig already typed every key, so cross-key checks can run even when a
+    // single key failed: the user sees every problem in one run.
+    { when: () => true },
+  );
 
 /**
  * Validates the home-lab settings: every problem is reported at once, by config key.
