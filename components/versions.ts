@@ -9,7 +9,7 @@ export const versions = {
   /** NVIDIA GPU Operator Helm chart. >= v25.10.0: older device plugins crash on GB10 (DGX Spark). */
   gpuOperatorChart: "v25.10.0",
   /** LeaderWorkerSet controller release (Helm chart / manifests). */
-  leaderWorkerSet: "v0.7.0",
+  leaderWorkerSet: "v0.10.0",
   /** Upstream vLLM OpenAI server image (amd64, CUDA). >= 0.11 for Ray-less multi-node. */
   vllmImage: "vllm/vllm-openai:v0.11.0",
   /** NVIDIA's NGC vLLM container: arm64 + sm_121 (GB10) builds, no Ray. */
