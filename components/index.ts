@@ -15,3 +15,10 @@ export * from "./versions";
 // -- microk8s --
 
 // -- gke --
+export * from "./gke/cluster";
+export * from "./gke/cluster-args";
+export * from "./gke/config";
+export * from "./gke/gib";
+export * from "./gke/kubeconfig";
+export * from "./gke/multinetwork";
+export * from "./gke/network-plan";

@@ -1,0 +1,178 @@
+import { Firewall } from "@pulumi/gcp/compute/firewall";
+import { Network } from "@pulumi/gcp/compute/network";
+import { Subnetwork } from "@pulumi/gcp/compute/subnetwork";
+import { Cluster } from "@pulumi/gcp/container/cluster";
+import { NodePool } from "@pulumi/gcp/container/nodePool";
+import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
+import { DaemonSet, type DaemonSetArgs } from "@pulumi/kubernetes/apps/v1/daemonSet";
+import { Provider } from "@pulumi/kubernetes/provider";
+import * as pulumi from "@pulumi/pulumi";
+import { clusterArgs, gpuPoolArgs, systemPoolArgs } from "./cluster-args";
+import { resolveGkeGpuClusterConfig } from "./config";
+import { gibInstallerDaemonSet } from "./gib";
+import { gkeKubeconfig } from "./kubeconfig";
+import { podNetworkObjects } from "./multinetwork";
+import { networkSpecs, podNetworkAttachments } from "./network-plan";
+
+/** Where the GPU node pool's capacity comes from. */
+export interface GkeGpuCapacityArgs {
+  /**
+   * `reservation` (a specific Compute Engine reservation, compact placement), `spot` (Spot
+   * VMs) or `flex-start` (DWS flex-start VMs, up to 7 days each). Required.
+   */
+  mode: string;
+  /** Reservation name. Required with `reservation`; rejected otherwise. */
+  reservation?: string;
+  /** A block of the reservation to target (`<reservation>/reservationBlocks/<block>`). Defaults to anywhere in the reservation. */
+  reservationBlock?: string;
+  /** COMPACT placement policy. Defaults to true with `reservation`, false otherwise; not with queued provisioning. */
+  compactPlacement?: boolean;
+  /** With `flex-start`: obtain nodes only through ProvisioningRequests (queued provisioning; needs `gpuPool.minNodes` 0). Defaults to false. */
+  queuedProvisioning?: boolean;
+  /** Maximum VM run time, in seconds with an `s` suffix (e.g. `"86400s"`); at most 7 days with flex-start. Defaults to none (flex-start: 7 days). */
+  maxRunDuration?: string;
+}
+
+/** Size and software of the H200 node pool. */
+export interface GkeGpuPoolArgs {
+  /** Autoscaler minimum; 0 lets the pool scale to zero. Defaults to 0. */
+  minNodes?: number;
+  /** Autoscaler maximum. Defaults to 2 (one multi-node TP × PP group). */
+  maxNodes?: number;
+  /** Boot disk size in GB (Hyperdisk Balanced). Defaults to 200. */
+  diskSizeGb?: number;
+  /** GKE-managed NVIDIA driver: `LATEST` or `DEFAULT`. Defaults to `LATEST` (A3 Ultra needs R550+). */
+  gpuDriverVersion?: string;
+}
+
+/** The CPU node pool for system pods. */
+export interface GkeSystemPoolArgs {
+  /** Machine type. Defaults to `e2-standard-8`. */
+  machineType?: string;
+  /** Fixed node count. Defaults to 1. */
+  nodeCount?: number;
+  /** Boot disk size in GB. Defaults to 100. */
+  diskSizeGb?: number;
+}
+
+/** Arguments of {@link GkeGpuCluster}. Plain values: the whole set is validated before any resource exists. */
+export interface GkeGpuClusterArgs {
+  /** GCP project ID. Required. */
+  project: string;
+  /** Zone of the cluster, its H200 nodes and the RoCE network profile (e.g. `europe-west1-b`). Required; the region is derived. */
+  zone: string;
+  /** Prefix of every resource name (cluster = prefix): lowercase, ≤ 24 characters. Required. */
+  namePrefix: string;
+  /**
+   * `explicit`: create the gVNIC and RDMA VPCs, attach them to the pool and create the
+   * in-cluster `Network` objects (GKE's documented A3 Ultra setup). `auto`: set the node pool's
+   * accelerator network profile to `auto` and let GKE create all of it (GKE ≥ 1.34.1-gke.1829001;
+   * reported to wedge node-pool deletion). Defaults to `explicit`.
+   */
+  networking?: string;
+  /** Primary range of the gVNIC subnet. Defaults to `192.168.64.0/18`. */
+  gvnicCidr?: string;
+  /** Range split into the eight RDMA subnets (one /21 each from a /18). Defaults to `192.168.128.0/18`. */
+  rdmaCidr?: string;
+  /** VPC of the cluster's primary NIC. Defaults to `default`. */
+  primaryNetwork?: string;
+  /** Subnet of the cluster's primary NIC (GKE-managed secondary ranges). Defaults to `default`. */
+  primarySubnetwork?: string;
+  /** Release channel: RAPID, REGULAR, STABLE or EXTENDED. Defaults to REGULAR. */
+  releaseChannel?: string;
+  /** Minimum control-plane version; must be ≥ 1.31.4-gke.1183000 (A3 Ultra RDMA), ≥ 1.32.2-gke.1652000 with flex-start. Defaults to the channel's default. */
+  minMasterVersion?: string;
+  /** GKE deletion protection on the cluster. Defaults to true. */
+  deletionProtection?: boolean;
+  /** System node pool. Defaults to one e2-standard-8. */
+  systemPool?: GkeSystemPoolArgs;
+  /** H200 node pool size and driver. */
+  gpuPool?: GkeGpuPoolArgs;
+  /** Capacity source of the H200 nodes. Required. */
+  capacity: GkeGpuCapacityArgs;
+  /** gIB installer image. Defaults to `versions.gibInstallerImage`. */
+  gibInstallerImage?: string;
+}
+
+/**
+ * A GKE Standard cluster with an A3 Ultra (8 × H200) node pool wired for GPUDirect RDMA:
+ * gVNIC + RoCE VPCs, multi-networking objects, GKE's gIB NCCL plugin installer, and a
+ * Kubernetes provider that authenticates through `gke-gcloud-auth-plugin`.
+ */
+export class GkeGpuCluster extends pulumi.ComponentResource {
+  /** The GKE cluster's name. */
+  public readonly clusterName: pulumi.Output<string>;
+  /** Kubeconfig (exec credential via gke-gcloud-auth-plugin), as a secret. */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** Names of the in-cluster pod networks (`gvnic-1`, `rdma-0` …), empty with `networking: auto`. */
+  public readonly networkNames: pulumi.Output<string[]>;
+  /** Kubernetes provider for the cluster; everything in-cluster should use it. */
+  public readonly provider: Provider;
+
+  constructor(name: string, args: GkeGpuClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    const config = resolveGkeGpuClusterConfig(args, `GkeGpuCluster "${name}"`);
+    super("llm-serving:index:GkeGpuCluster", name, {}, opts);
+    const parent = { parent: this };
+
+    const specs = networkSpecs(config);
+    const networks = specs.networks.map((n) => new Network(n.name, n.args, parent));
+    const subnets = specs.subnets.map(
+      (s) => new Subnetwork(s.name, s.args, { parent: this, dependsOn: networks }),
+    );
+    specs.firewalls.map((f) => new Firewall(f.name, f.args, { parent: this, dependsOn: networks }));
+
+    const cluster = new Cluster(config.namePrefix, clusterArgs(config), parent);
+    const system = systemPoolArgs(config);
+    new NodePool(system.name as string, system, { parent: this, dependsOn: [cluster] });
+    const gpu = gpuPoolArgs(config);
+    const gpuPool = new NodePool(gpu.name as string, gpu, {
+      parent: this,
+      dependsOn: [cluster, ...subnets],
+    });
+
+    this.clusterName = cluster.name;
+    this.kubeconfig = pulumi.secret(
+      pulumi
+        .all([cluster.name, cluster.endpoint, cluster.masterAuth])
+        .apply(([clusterName, endpoint, auth]) =>
+          gkeKubeconfig({
+            name: clusterName,
+            endpoint,
+            caCertificate: auth.clusterCaCertificate ?? "",
+          }),
+        ),
+    );
+    this.provider = new Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig },
+      { parent: this, dependsOn: [gpuPool] },
+    );
+    const inCluster = { parent: this, provider: this.provider };
+
+    const objects = podNetworkObjects(podNetworkAttachments(config));
+    for (const o of objects) {
+      const paramSet = new CustomResource(
+        `${name}-gnps-${o.paramSet.metadata.name}`,
+        o.paramSet,
+        inCluster,
+      );
+      new CustomResource(`${name}-network-${o.network.metadata.name}`, o.network, {
+        ...inCluster,
+        dependsOn: [paramSet],
+      });
+    }
+    // kubernetes-models and the Pulumi SDK type the same Kubernetes schema differently.
+    const gib = gibInstallerDaemonSet({
+      image: config.gibInstallerImage,
+    }) as unknown as DaemonSetArgs;
+    new DaemonSet(`${name}-gib`, gib, inCluster);
+
+    this.networkNames = pulumi.output(objects.map((o) => o.network.metadata.name));
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      kubeconfig: this.kubeconfig,
+      networkNames: this.networkNames,
+      provider: this.provider,
+    });
+  }
+}

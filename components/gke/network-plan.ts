@@ -1,0 +1,143 @@
+import type { FirewallArgs } from "@pulumi/gcp/compute/firewall";
+import type { NetworkArgs } from "@pulumi/gcp/compute/network";
+import type { SubnetworkArgs } from "@pulumi/gcp/compute/subnetwork";
+import { splitCidr } from "./cidr";
+import type { GkeGpuClusterConfig } from "./config";
+import { A3_ULTRA_RDMA_NICS, a3UltraPodNetworks, type PodNetwork } from "./networks";
+
+/**
+ * MTU for both extra VPCs: the RDMA network profile's default and recommended value, and
+ * what the cluster-toolkit A3 Ultra blueprint sets on the gVNIC VPC too.
+ */
+export const A3_ULTRA_MTU = 8896;
+
+/** One pod network bound to the VPC and subnet that back it on the node. */
+export interface PodNetworkAttachment extends PodNetwork {
+  /** VPC network name (`GKENetworkParamSet.spec.vpc`, node pool `network`). */
+  vpc: string;
+  /** Subnet name (`GKENetworkParamSet.spec.vpcSubnet`, node pool `subnetwork`). */
+  vpcSubnet: string;
+  /** The subnet's primary IPv4 range. */
+  cidr: string;
+}
+
+/** Explicit names of everything the component creates, derived from the prefix only. */
+export function a3UltraResourceNames(prefix: string) {
+  return {
+    cluster: prefix,
+    systemPool: `${prefix}-system`,
+    gpuPool: `${prefix}-h200`,
+    gvnicNetwork: `${prefix}-gvnic-net`,
+    gvnicSubnet: `${prefix}-gvnic-sub`,
+    gvnicFirewall: `${prefix}-gvnic-internal`,
+    rdmaNetwork: `${prefix}-rdma-net`,
+    rdmaSubnet: (i: number) => `${prefix}-rdma-sub-${i}`,
+  };
+}
+
+/** The zone's RoCE network profile, which an A3 Ultra RDMA VPC must be created with. */
+export function roceNetworkProfile(project: string, zone: string): string {
+  return `projects/${project}/global/networkProfiles/${zone}-vpc-roce`;
+}
+
+/**
+ * Binds every network of {@link a3UltraPodNetworks} to its VPC and subnet: the `NetDevice`
+ * network to the gVNIC subnet, the n-th `RDMA` network to the n-th RDMA subnet. Node pool
+ * attachments and in-cluster objects are both generated from this list. Empty with
+ * `networking: auto`, where GKE creates networks and objects itself.
+ */
+export function podNetworkAttachments(config: GkeGpuClusterConfig): PodNetworkAttachment[] {
+  if (config.networking !== "explicit") return [];
+  const names = a3UltraResourceNames(config.namePrefix);
+  const rdmaCidrs = splitCidr(config.rdmaCidr, A3_ULTRA_RDMA_NICS);
+  let rdmaIndex = 0;
+  return a3UltraPodNetworks().map((net) => {
+    if (net.deviceMode === "NetDevice") {
+      return {
+        ...net,
+        vpc: names.gvnicNetwork,
+        vpcSubnet: names.gvnicSubnet,
+        cidr: config.gvnicCidr,
+      };
+    }
+    const i = rdmaIndex++;
+    return {
+      ...net,
+      vpc: names.rdmaNetwork,
+      vpcSubnet: names.rdmaSubnet(i),
+      cidr: rdmaCidrs[i] as string,
+    };
+  });
+}
+
+/** A resource to create: its explicit name and its constructor args. */
+export interface GkeNamedArgs<T> {
+  name: string;
+  args: T;
+}
+
+/** Every VPC, subnet and firewall rule the explicit networking needs. */
+export interface NetworkSpecs {
+  networks: GkeNamedArgs<NetworkArgs>[];
+  subnets: GkeNamedArgs<SubnetworkArgs>[];
+  firewalls: GkeNamedArgs<FirewallArgs>[];
+}
+
+/**
+ * Args for the gVNIC VPC (second host NIC) and the RDMA VPC (eight ConnectX-7 NICs), as GKE
+ * documents them for A3 Ultra: custom-mode VPCs with MTU 8896, the RDMA one created with the
+ * zone's `vpc-roce` network profile and one subnet per RDMA NIC. The gVNIC VPC gets an
+ * allow-internal rule; the RDMA VPC gets none, since RDMA-profile networks do not take VPC
+ * firewall rules (their implied rules allow ingress and egress).
+ */
+export function networkSpecs(config: GkeGpuClusterConfig): NetworkSpecs {
+  const attachments = podNetworkAttachments(config);
+  if (attachments.length === 0) return { networks: [], subnets: [], firewalls: [] };
+  const { project, region, zone } = config;
+  const names = a3UltraResourceNames(config.namePrefix);
+  const vpc = (name: string, extra: Partial<NetworkArgs>): GkeNamedArgs<NetworkArgs> => ({
+    name,
+    args: {
+      name,
+      project,
+      autoCreateSubnetworks: false,
+      mtu: A3_ULTRA_MTU,
+      routingMode: "REGIONAL",
+      ...extra,
+    },
+  });
+  const seen = new Set<string>();
+  const subnets = attachments
+    .filter((a) => !seen.has(a.vpcSubnet) && seen.add(a.vpcSubnet))
+    .map((a) => ({
+      name: a.vpcSubnet,
+      args: { name: a.vpcSubnet, project, region, network: a.vpc, ipCidrRange: a.cidr },
+    }));
+  return {
+    networks: [
+      vpc(names.gvnicNetwork, { description: "A3 Ultra second host NIC (gVNIC)" }),
+      vpc(names.rdmaNetwork, {
+        description: "A3 Ultra GPU-to-GPU RDMA (RoCE)",
+        networkProfile: roceNetworkProfile(project, zone),
+      }),
+    ],
+    subnets,
+    firewalls: [
+      {
+        name: names.gvnicFirewall,
+        args: {
+          name: names.gvnicFirewall,
+          project,
+          network: names.gvnicNetwork,
+          direction: "INGRESS",
+          sourceRanges: [config.gvnicCidr],
+          allows: [
+            { protocol: "tcp", ports: ["0-65535"] },
+            { protocol: "udp", ports: ["0-65535"] },
+            { protocol: "icmp" },
+          ],
+        },
+      },
+    ],
+  };
+}
