@@ -15,5 +15,5 @@ export const versions = {
   /** NVIDIA's NGC vLLM container: arm64 + sm_121 (GB10) builds, no Ray. */
   ngcVllmImage: "nvcr.io/nvidia/vllm:25.10-py3",
   /** GKE's NCCL gIB plugin installer image for A3 Ultra RDMA. */
-  gibInstallerImage: "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.0.6",
+  gibInstallerImage: "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1",
 } as const;

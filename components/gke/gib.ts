@@ -4,7 +4,7 @@ import { H200_ACCELERATOR } from "./cluster-args";
 /** Name of GKE's gIB installer DaemonSet (as published, so `kubectl` guides match). */
 export const GIB_INSTALLER_NAME = "nccl-rdma-installer";
 /** Host directory the installer fills with the gIB NCCL plugin and `scripts/set_nccl_env.sh`. */
-export const GIB_HOST_PATH = "/home/kubernetes/bin/gib";
+export const GIB_INSTALL_HOST_PATH = "/home/kubernetes/bin/gib";
 /** Host directory of the GKE-installed NVIDIA libraries, which also receive gIB's NCCL. */
 export const NVIDIA_LIB_HOST_PATH = "/home/kubernetes/bin/nvidia/lib64";
 /** Pause image of GKE's published manifest, pinned by digest there. */
@@ -25,7 +25,7 @@ export interface GibInstallerOptions {
  * an init container copies the plugin and NCCL to the host, then a pause container keeps the
  * pod alive. It targets GPU nodes by the `cloud.google.com/gke-accelerator` label and
  * tolerates every taint (GKE taints GPU nodes `nvidia.com/gpu`). Workloads mount
- * {@link GIB_HOST_PATH} and source `set_nccl_env.sh` from it.
+ * {@link GIB_INSTALL_HOST_PATH} and source `set_nccl_env.sh` from it.
  */
 export function gibInstallerDaemonSet(options: GibInstallerOptions): IDaemonSet {
   const labels = { "k8s-app": GIB_INSTALLER_NAME };
@@ -65,7 +65,7 @@ export function gibInstallerDaemonSet(options: GibInstallerOptions): IDaemonSet 
               name: "library-dir-host",
               hostPath: { path: NVIDIA_LIB_HOST_PATH, type: "DirectoryOrCreate" },
             },
-            { name: "gib", hostPath: { path: GIB_HOST_PATH } },
+            { name: "gib", hostPath: { path: GIB_INSTALL_HOST_PATH } },
           ],
           initContainers: [
             {
@@ -75,7 +75,7 @@ export function gibInstallerDaemonSet(options: GibInstallerOptions): IDaemonSet 
               securityContext: { privileged: true },
               volumeMounts: [
                 { name: "library-dir-host", mountPath: `/usr/local${NVIDIA_LIB_HOST_PATH}` },
-                { name: "gib", mountPath: `/usr/local${GIB_HOST_PATH}` },
+                { name: "gib", mountPath: `/usr/local${GIB_INSTALL_HOST_PATH}` },
               ],
               command: ["/bin/sh", "-c"],
               args: [
@@ -83,7 +83,7 @@ export function gibInstallerDaemonSet(options: GibInstallerOptions): IDaemonSet 
                   "set -ex",
                   "/scripts/container_entry.sh install",
                   `cp -r /var/lib/gib/lib64/. /usr/local${NVIDIA_LIB_HOST_PATH}`,
-                  `cp -r /var/lib/gib/. /usr/local${GIB_HOST_PATH}`,
+                  `cp -r /var/lib/gib/. /usr/local${GIB_INSTALL_HOST_PATH}`,
                   'echo "installation finishes"',
                 ].join("\n"),
               ],

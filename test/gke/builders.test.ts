@@ -1,0 +1,245 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import {
+  A3_ULTRA_LOCAL_SSDS,
+  capacityFields,
+  clusterArgs,
+  gpuPoolArgs,
+  systemPoolArgs,
+} from "../../components/gke/cluster-args";
+import { resolveGkeGpuClusterConfig } from "../../components/gke/config";
+import { gkeKubeconfig } from "../../components/gke/kubeconfig";
+import { networkSpecs, podNetworkAttachments } from "../../components/gke/network-plan";
+import { a3UltraPodNetworks } from "../../components/gke/networks";
+
+const base = {
+  project: "llm-serving-prod",
+  zone: "europe-west1-b",
+  namePrefix: "llm",
+  capacity: { mode: "reservation", reservation: "h200-res" },
+};
+const config = (over: Record<string, unknown> = {}) =>
+  resolveGkeGpuClusterConfig({ ...base, ...over });
+// biome-ignore lint/suspicious/noExplicitAny: builder outputs are plain data typed as Pulumi Inputs.
+const plain = (v: unknown): any => v;
+
+describe("networkSpecs", () => {
+  const specs = networkSpecs(config());
+
+  it("creates the RDMA VPC with the zone's RoCE network profile and MTU 8896", () => {
+    const rdma = specs.networks.find((n) => n.name === "llm-rdma-net");
+    expect(plain(rdma?.args)).toMatchObject({
+      networkProfile: "projects/llm-serving-prod/global/networkProfiles/europe-west1-b-vpc-roce",
+      mtu: 8896,
+      autoCreateSubnetworks: false,
+      routingMode: "REGIONAL",
+    });
+  });
+
+  it("creates a custom-mode gVNIC VPC without a network profile", () => {
+    const gvnic = plain(specs.networks.find((n) => n.name === "llm-gvnic-net")?.args);
+    expect(gvnic).toMatchObject({ mtu: 8896, autoCreateSubnetworks: false });
+    expect(gvnic.networkProfile).toBeUndefined();
+  });
+
+  it("creates one gVNIC subnet and eight RDMA subnets in the zone's region", () => {
+    expect(specs.subnets.map((s) => s.name)).toEqual([
+      "llm-gvnic-sub",
+      ...Array.from({ length: 8 }, (_, i) => `llm-rdma-sub-${i}`),
+    ]);
+    for (const s of specs.subnets) expect(plain(s.args).region).toBe("europe-west1");
+    expect(plain(specs.subnets[1]?.args)).toMatchObject({
+      network: "llm-rdma-net",
+      ipCidrRange: "192.168.128.0/21",
+    });
+  });
+
+  it("opens the gVNIC network internally and puts no firewall on the RDMA network", () => {
+    expect(specs.firewalls).toHaveLength(1);
+    expect(plain(specs.firewalls[0]?.args)).toMatchObject({
+      network: "llm-gvnic-net",
+      sourceRanges: ["192.168.64.0/18"],
+      direction: "INGRESS",
+    });
+  });
+
+  it("creates nothing with automated networking", () => {
+    expect(networkSpecs(config({ networking: "auto" }))).toEqual({
+      networks: [],
+      subnets: [],
+      firewalls: [],
+    });
+    expect(podNetworkAttachments(config({ networking: "auto" }))).toEqual([]);
+  });
+});
+
+describe("clusterArgs", () => {
+  it("turns on multi-networking, Dataplane V2 and Workload Identity, removes the default pool", () => {
+    expect(plain(clusterArgs(config()))).toMatchObject({
+      name: "llm",
+      location: "europe-west1-b",
+      enableMultiNetworking: true,
+      datapathProvider: "ADVANCED_DATAPATH",
+      workloadIdentityConfig: { workloadPool: "llm-serving-prod.svc.id.goog" },
+      releaseChannel: { channel: "REGULAR" },
+      removeDefaultNodePool: true,
+      deletionProtection: true,
+    });
+  });
+  it("passes deletion protection and a minimum version through", () => {
+    const args = plain(
+      clusterArgs(config({ deletionProtection: false, minMasterVersion: "1.33" })),
+    );
+    expect(args.deletionProtection).toBe(false);
+    expect(args.minMasterVersion).toBe("1.33");
+  });
+});
+
+describe("systemPoolArgs", () => {
+  it("is a small fixed CPU pool on the cluster", () => {
+    expect(plain(systemPoolArgs(config()))).toMatchObject({
+      name: "llm-system",
+      cluster: "llm",
+      nodeCount: 1,
+      nodeConfig: { machineType: "e2-standard-8", imageType: "COS_CONTAINERD" },
+    });
+  });
+});
+
+describe("gpuPoolArgs", () => {
+  const pool = plain(gpuPoolArgs(config()));
+
+  it("is an a3-ultragpu-8g pool with 8 H200s, GKE-installed drivers, gVNIC, COS and Hyperdisk", () => {
+    expect(pool.nodeConfig).toMatchObject({
+      machineType: "a3-ultragpu-8g",
+      imageType: "COS_CONTAINERD",
+      diskType: "hyperdisk-balanced",
+      gvnic: { enabled: true },
+      guestAccelerators: [
+        {
+          type: "nvidia-h200-141gb",
+          count: 8,
+          gpuDriverInstallationConfig: { gpuDriverVersion: "LATEST" },
+        },
+      ],
+      ephemeralStorageLocalSsdConfig: { localSsdCount: A3_ULTRA_LOCAL_SSDS },
+    });
+  });
+
+  it("attaches nine additional node networks: the gVNIC subnet and each RDMA subnet", () => {
+    const extra = pool.networkConfig.additionalNodeNetworkConfigs;
+    expect(extra).toHaveLength(9);
+    expect(extra[0]).toEqual({ network: "llm-gvnic-net", subnetwork: "llm-gvnic-sub" });
+    expect(extra.slice(1)).toEqual(
+      Array.from({ length: 8 }, (_, i) => ({
+        network: "llm-rdma-net",
+        subnetwork: `llm-rdma-sub-${i}`,
+      })),
+    );
+    expect(pool.networkConfig.acceleratorNetworkProfile).toBeUndefined();
+  });
+
+  it("autoscales from zero with location policy ANY", () => {
+    expect(pool.autoscaling).toEqual({
+      totalMinNodeCount: 0,
+      totalMaxNodeCount: 2,
+      locationPolicy: "ANY",
+    });
+    expect(pool.initialNodeCount).toBe(0);
+    expect(pool.nodeLocations).toEqual(["europe-west1-b"]);
+  });
+
+  it("uses one node-pool setting for automated accelerator networking", () => {
+    expect(plain(gpuPoolArgs(config({ networking: "auto" }))).networkConfig).toEqual({
+      acceleratorNetworkProfile: "auto",
+    });
+  });
+});
+
+describe("capacity modes", () => {
+  it("reservation: specific reservation affinity and compact placement", () => {
+    const pool = plain(gpuPoolArgs(config()));
+    expect(pool.nodeConfig.reservationAffinity).toEqual({
+      consumeReservationType: "SPECIFIC_RESERVATION",
+      key: "compute.googleapis.com/reservation-name",
+      values: ["h200-res"],
+    });
+    expect(pool.placementPolicy).toEqual({ type: "COMPACT" });
+    expect(pool.nodeConfig.spot).toBeUndefined();
+    expect(pool.nodeConfig.flexStart).toBeUndefined();
+  });
+
+  it("reservation: a block is addressed under its reservation; compact placement can be turned off", () => {
+    const c = config({
+      capacity: {
+        mode: "reservation",
+        reservation: "r",
+        reservationBlock: "b1",
+        compactPlacement: false,
+      },
+    });
+    expect(plain(capacityFields(c).nodeConfig.reservationAffinity).values).toEqual([
+      "r/reservationBlocks/b1",
+    ]);
+    expect(plain(gpuPoolArgs(c)).placementPolicy).toBeUndefined();
+  });
+
+  it("spot: Spot VMs that consume no reservation", () => {
+    const pool = plain(gpuPoolArgs(config({ capacity: { mode: "spot" } })));
+    expect(pool.nodeConfig.spot).toBe(true);
+    expect(pool.nodeConfig.reservationAffinity).toEqual({
+      consumeReservationType: "NO_RESERVATION",
+    });
+    expect(pool.placementPolicy).toBeUndefined();
+    expect(pool.queuedProvisioning).toBeUndefined();
+  });
+
+  it("flex-start: flexStart, NO_RESERVATION, auto-repair off, max run duration", () => {
+    const pool = plain(
+      gpuPoolArgs(config({ capacity: { mode: "flex-start", maxRunDuration: "86400s" } })),
+    );
+    expect(pool.nodeConfig).toMatchObject({
+      flexStart: true,
+      maxRunDuration: "86400s",
+      reservationAffinity: { consumeReservationType: "NO_RESERVATION" },
+    });
+    expect(pool.nodeConfig.spot).toBeUndefined();
+    expect(pool.management).toEqual({ autoRepair: false, autoUpgrade: true });
+    expect(pool.autoscaling.locationPolicy).toBe("ANY");
+    expect(pool.queuedProvisioning).toBeUndefined();
+  });
+
+  it("flex-start with queued provisioning: queuedProvisioning.enabled and auto-upgrade off", () => {
+    const pool = plain(
+      gpuPoolArgs(config({ capacity: { mode: "flex-start", queuedProvisioning: true } })),
+    );
+    expect(pool.queuedProvisioning).toEqual({ enabled: true });
+    expect(pool.nodeConfig.flexStart).toBe(true);
+    expect(pool.management).toEqual({ autoRepair: false, autoUpgrade: false });
+  });
+});
+
+describe("gkeKubeconfig", () => {
+  it("authenticates with the gke-gcloud-auth-plugin exec credential and embeds no token", () => {
+    const kc = parse(gkeKubeconfig({ name: "llm", endpoint: "34.1.2.3", caCertificate: "Q0E=" }));
+    expect(kc.clusters[0].cluster).toEqual({
+      server: "https://34.1.2.3",
+      "certificate-authority-data": "Q0E=",
+    });
+    expect(kc["current-context"]).toBe("llm");
+    expect(kc.users[0].user.exec).toMatchObject({
+      apiVersion: "client.authentication.k8s.io/v1beta1",
+      command: "gke-gcloud-auth-plugin",
+      provideClusterInfo: true,
+    });
+    expect(JSON.stringify(kc)).not.toMatch(/token|password/i);
+  });
+});
+
+describe("one source for the network list", () => {
+  it("binds every pod network, in order, to a subnet", () => {
+    const attachments = podNetworkAttachments(config());
+    expect(attachments.map((a) => a.name)).toEqual(a3UltraPodNetworks().map((n) => n.name));
+    expect(new Set(attachments.map((a) => a.vpcSubnet)).size).toBe(attachments.length);
+  });
+});
