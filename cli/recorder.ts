@@ -20,6 +20,11 @@ export interface RecordedResource {
   dependencies: string[];
   /** Inputs as sent; secret values stay wrapped (see {@link isSecretValue}). */
   inputs: Record<string, unknown>;
+  /**
+   * Output names the program asked the engine to treat as secret (`additionalSecretOutputs`).
+   * The engine wraps them; plain mocks do not, so the recorder does it in the mock state.
+   */
+  additionalSecretOutputs: string[];
 }
 
 /** A mock run's view of everything the program registered. */
@@ -43,6 +48,8 @@ export interface RecordingOptions {
    * which is what the engine shows in a preview of a create.
    */
   state?: (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
+  /** Results of provider function calls (invokes) by token; defaults to echoing the arguments. */
+  call?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** True if `value` is a secret as the SDK serializes one. */
@@ -52,6 +59,11 @@ export function isSecretValue(value: unknown): value is { value: unknown } {
     value !== null &&
     (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
   );
+}
+
+/** `value` wrapped as a secret in the SDK's wire form (what {@link isSecretValue} recognises). */
+export function wrapSecret(value: unknown): { value: unknown } {
+  return { [SIG_KEY]: SECRET_SIG, value } as { value: unknown };
 }
 
 /** True if `value` holds a secret anywhere inside it. */
@@ -79,7 +91,23 @@ export function unwrapSecrets(value: unknown, redaction?: string): unknown {
   return value;
 }
 
+/** Wraps the named top-level outputs as secrets, as the engine does for `additionalSecretOutputs`. */
+function markSecretOutputs(
+  state: Record<string, unknown>,
+  names: string[],
+): Record<string, unknown> {
+  if (names.length === 0) return state;
+  const out = { ...state };
+  for (const name of names) {
+    if (out[name] !== undefined && !isSecretValue(out[name])) {
+      out[name] = wrapSecret(out[name]);
+    }
+  }
+  return out;
+}
+
 interface RegisterRequest {
+  getAdditionalsecretoutputsList?(): string[];
   getType(): string;
   getName(): string;
   getParent(): string;
@@ -101,13 +129,16 @@ export async function recordRegistrations(options: RecordingOptions): Promise<Re
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const state = options.state?.(args.type, args.name, args.inputs) ?? args.inputs;
         const pending = byKey.get(`${args.type}::${args.name}`);
         if (pending) pending.inputs = args.inputs;
+        const state = markSecretOutputs(
+          options.state?.(args.type, args.name, args.inputs) ?? args.inputs,
+          pending?.additionalSecretOutputs ?? [],
+        );
         return { id: args.custom ? `${args.name}-id` : undefined, state };
       },
       call(args) {
-        return args.inputs;
+        return options.call?.(args.token, args.inputs) ?? args.inputs;
       },
     },
     options.project,
@@ -127,6 +158,7 @@ export async function recordRegistrations(options: RecordingOptions): Promise<Re
       parent: req.getParent(),
       dependencies: req.getDependenciesList(),
       inputs: {},
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
     };
     resources.push(record);
     byKey.set(`${record.type}::${record.name}`, record);
