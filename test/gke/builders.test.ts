@@ -20,7 +20,7 @@ const base = {
 };
 const config = (over: Record<string, unknown> = {}) =>
   resolveGkeGpuClusterConfig({ ...base, ...over });
-// biome-ignore lint/suspicious/noExplicitAny: builder outputs are plain data typed as Pulumi Inputs.
+// Builder outputs are plain data typed as Pulumi Inputs; read them as data.
 const plain = (v: unknown): any => v;
 
 describe("networkSpecs", () => {
