@@ -9,6 +9,8 @@ export * from "./validation";
 export * from "./versions";
 
 // -- vllm + nccl --
+export * from "./nccl/profiles";
+export * from "./vllm";
 
 // -- gpu-operator, lws, model --
 

@@ -10,10 +10,13 @@ export const versions = {
   gpuOperatorChart: "v25.10.0",
   /** LeaderWorkerSet controller release (Helm chart / manifests). */
   leaderWorkerSet: "v0.10.0",
-  /** Upstream vLLM OpenAI server image (amd64, CUDA). >= 0.11 for Ray-less multi-node. */
-  vllmImage: "vllm/vllm-openai:v0.11.0",
-  /** NVIDIA's NGC vLLM container: arm64 + sm_121 (GB10) builds, no Ray. */
-  ngcVllmImage: "nvcr.io/nvidia/vllm:25.10-py3",
+  /**
+   * Upstream vLLM OpenAI server image (CUDA 13 build: driver >= 580; `-cu129` tags exist for
+   * older drivers). >= v0.11.1 for Ray-less multi-node (`--nnodes`, vllm-project/vllm#23691).
+   */
+  vllmImage: "vllm/vllm-openai:v0.30.0",
+  /** NVIDIA's NGC vLLM container (arm64 + sm_121/GB10 builds); 26.10 ships vLLM 0.31.0. */
+  ngcVllmImage: "nvcr.io/nvidia/vllm:26.10-py3",
   /** GKE's NCCL gIB plugin installer image for A3 Ultra RDMA. */
   gibInstallerImage: "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1",
 } as const;

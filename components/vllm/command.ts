@@ -1,0 +1,124 @@
+/**
+ * The commands vLLM containers run: the `vllm serve` argument list and, per role, the
+ * `bash -c` script around it (network preamble, multi-node wiring, Ray bootstrap).
+ *
+ * Scripts run under `bash -c`, so LWS's injected variables are read as shell `${LWS_…}`;
+ * kubelet's `$(LWS_…)` syntax would be command substitution to bash.
+ */
+import { MASTER_PORT, RAY_PORT, type VllmServerConfig } from "./args";
+
+/** What a container does in a server. */
+export type VllmRole = "server" | "leader" | "worker";
+
+/** Quotes one argv word for bash, leaving plain words readable. */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `vllm serve` arguments shared by every role: model, API, parallelism and engine options. */
+export function serveArgs(c: VllmServerConfig): string[] {
+  const e = c.engine;
+  const args = [c.model.id, "--served-model-name", c.model.servedName];
+  args.push("--host", "0.0.0.0", "--port", String(c.port));
+  if (c.model.revision) args.push("--revision", c.model.revision);
+  if (c.parallelism.tensor > 1) args.push("--tensor-parallel-size", String(c.parallelism.tensor));
+  if (c.parallelism.pipeline > 1) {
+    args.push("--pipeline-parallel-size", String(c.parallelism.pipeline));
+  }
+  if (e.maxModelLen !== undefined) args.push("--max-model-len", String(e.maxModelLen));
+  if (e.gpuMemoryUtilization !== undefined) {
+    args.push("--gpu-memory-utilization", String(e.gpuMemoryUtilization));
+  }
+  if (e.maxNumSeqs !== undefined) args.push("--max-num-seqs", String(e.maxNumSeqs));
+  if (e.enableChunkedPrefill !== undefined) {
+    args.push(e.enableChunkedPrefill ? "--enable-chunked-prefill" : "--no-enable-chunked-prefill");
+  }
+  if (e.enablePrefixCaching !== undefined) {
+    args.push(e.enablePrefixCaching ? "--enable-prefix-caching" : "--no-enable-prefix-caching");
+  }
+  return [...args, ...e.extraArgs];
+}
+
+/** Multi-node `mp` wiring (vLLM >= 0.11.1): every pod names the group size, its rank and the leader. */
+function mpArgs(role: VllmRole): string[] {
+  const args = [
+    "--nnodes",
+    '"${LWS_GROUP_SIZE}"',
+    "--node-rank",
+    '"${LWS_WORKER_INDEX}"',
+    "--master-addr",
+    '"${LWS_LEADER_ADDRESS}"',
+    "--master-port",
+    String(MASTER_PORT),
+  ];
+  return role === "worker" ? [...args, "--headless"] : args;
+}
+
+/** Workers start with the leader: wait until its name resolves, or vLLM/Ray fail at once. */
+const WAIT_FOR_LEADER_DNS = [
+  'until getent hosts "${LWS_LEADER_ADDRESS}" >/dev/null; do',
+  '  echo "waiting for leader ${LWS_LEADER_ADDRESS} to resolve"; sleep 2',
+  "done",
+];
+
+/** Ray workers need the head's GCS port open, not just its name. */
+const WAIT_FOR_RAY_HEAD = [
+  `until (exec 3<>"/dev/tcp/\${LWS_LEADER_ADDRESS}/${RAY_PORT}") 2>/dev/null; do`,
+  `  echo "waiting for the Ray head at \${LWS_LEADER_ADDRESS}:${RAY_PORT}"; sleep 2`,
+  "done",
+];
+
+/** The leader serves only after every pod of its group has joined the Ray cluster. */
+const WAIT_FOR_RAY_NODES = [
+  "ray_nodes() {",
+  `  python3 -c 'import ray; ray.init(address="auto", logging_level="ERROR"); print(sum(1 for n in ray.nodes() if n["Alive"]))' 2>/dev/null || echo 0`,
+  "}",
+  'until [ "$(ray_nodes)" -ge "${LWS_GROUP_SIZE}" ]; do',
+  '  echo "waiting for ${LWS_GROUP_SIZE} Ray nodes"; sleep 5',
+  "done",
+];
+
+function vllmServe(words: string[]): string {
+  const [first, ...rest] = words;
+  // LWS variables are pre-quoted shell expansions; everything else is quoted here.
+  const quote = (w: string) => (w.startsWith('"${') ? w : shellQuote(w));
+  return ["exec vllm serve", quote(first), ...rest.map(quote)].join(" ");
+}
+
+/**
+ * The `bash -c` script of one role: the network preamble, then what the role runs.
+ * `server` is the single-node Deployment; `leader`/`worker` are LWS group members.
+ */
+export function roleScript(c: VllmServerConfig, role: VllmRole): string {
+  const lines = [
+    // Errors and unset variables abort only after the preamble: vendor scripts such as
+    // gIB's set_nccl_env.sh are not written for `set -u`.
+    "set -o pipefail",
+    ...c.network.preamble,
+    "set -eu",
+  ];
+  const serve = serveArgs(c);
+  if (role === "server") {
+    lines.push(vllmServe(serve));
+  } else if (c.launcher === "mp") {
+    if (role === "worker") lines.push(...WAIT_FOR_LEADER_DNS);
+    lines.push(vllmServe([...serve, ...mpArgs(role)]));
+  } else if (role === "leader") {
+    lines.push(`ray start --head --port=${RAY_PORT}`);
+    lines.push(...WAIT_FOR_RAY_NODES);
+    lines.push(vllmServe([...serve, "--distributed-executor-backend", "ray"]));
+  } else {
+    lines.push(...WAIT_FOR_RAY_HEAD);
+    lines.push(`exec ray start --address="\${LWS_LEADER_ADDRESS}:${RAY_PORT}" --block`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Container `command` + `args` for a role. */
+export function roleCommand(
+  c: VllmServerConfig,
+  role: VllmRole,
+): { command: string[]; args: string[] } {
+  return { command: ["/bin/bash", "-c"], args: [roleScript(c, role)] };
+}

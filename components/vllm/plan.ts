@@ -1,0 +1,57 @@
+/**
+ * Everything a `VllmServer` creates, decided in one pure function: the component only
+ * instantiates what this returns.
+ */
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { INamespace } from "kubernetes-models/v1/Namespace";
+import type { IService } from "kubernetes-models/v1/Service";
+import { type VllmServerArgs, type VllmServerConfig, validateVllmServerArgs } from "./args";
+import { serviceName, serviceUrl, vllmNamespace, vllmService } from "./service";
+import { type ILeaderWorkerSet, vllmDeployment, vllmLeaderWorkerSet } from "./workload";
+
+/** The objects of one vLLM server and its URLs. */
+export interface VllmServerPlan {
+  /** The validated config the objects were built from. */
+  config: VllmServerConfig;
+  /** The namespace, when `createNamespace` is set. */
+  namespace?: INamespace;
+  /** The workload when the server fits one node. */
+  deployment?: IDeployment;
+  /** The workload when the server spans nodes. */
+  leaderWorkerSet?: ILeaderWorkerSet;
+  /** The Service selecting serving pods. */
+  service: IService;
+  /** The Service's name. */
+  serviceName: string;
+  /** In-cluster base URL. */
+  url: string;
+  /** OpenAI-compatible base URL (`url` + `/v1`). */
+  openaiBaseUrl: string;
+}
+
+/**
+ * Validates `args` and builds every object of the server.
+ * @param defaultName Kubernetes name when `args.name` is unset (the component's name).
+ * @param root prefix of error paths (e.g. `models[0]`).
+ * @throws ConfigError listing every problem by path, before anything is built.
+ */
+export function vllmServerPlan(
+  args: VllmServerArgs,
+  defaultName: string,
+  root = "",
+): VllmServerPlan {
+  const c = validateVllmServerArgs(args, defaultName, root);
+  const multiNode = c.parallelism.nodes > 1;
+  const url = serviceUrl(c);
+  return {
+    config: c,
+    ...(c.createNamespace ? { namespace: vllmNamespace(c) } : {}),
+    ...(multiNode
+      ? { leaderWorkerSet: vllmLeaderWorkerSet(c) }
+      : { deployment: vllmDeployment(c) }),
+    service: vllmService(c),
+    serviceName: serviceName(c),
+    url,
+    openaiBaseUrl: `${url}/v1`,
+  };
+}

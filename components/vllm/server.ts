@@ -1,0 +1,78 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { VllmServerArgs } from "./args";
+import { vllmServerPlan } from "./plan";
+
+/**
+ * `dependsOn` = what the caller gave plus `extra`, in whichever form the caller used
+ * (one resource, an array, or an Output/Promise of either), so an LWS still waits for the
+ * LWS controller the caller installed when this component adds its own Namespace.
+ */
+export function withDependencies(
+  base: pulumi.ComponentResourceOptions["dependsOn"],
+  extra: pulumi.Resource[],
+): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+  const merge = (b: unknown): pulumi.Input<pulumi.Resource>[] => [
+    ...((Array.isArray(b) ? b : [b]) as pulumi.Input<pulumi.Resource>[]),
+    ...extra,
+  ];
+  if (base === undefined) return extra;
+  if (Array.isArray(base) || pulumi.Resource.isInstance(base)) return merge(base);
+  if (pulumi.Output.isInstance(base)) {
+    return (base as pulumi.Output<unknown>).apply(merge) as pulumi.Output<pulumi.Resource[]>;
+  }
+  return Promise.resolve(base as unknown).then(merge) as Promise<pulumi.Resource[]>;
+}
+
+/**
+ * Serves one model with vLLM: a Deployment when it fits one node, a LeaderWorkerSet when it
+ * spans several, and a Service in front of the serving pods. Every decision is made by
+ * `vllmServerPlan`; this class only creates what the plan lists. Invalid arguments throw a
+ * `ConfigError` before anything is registered.
+ */
+export class VllmServer extends pulumi.ComponentResource {
+  /** Name of the Service in front of the serving pods. */
+  public readonly serviceName: pulumi.Output<string>;
+  /** In-cluster URL, `http://<service>.<namespace>.svc.cluster.local:<port>`. */
+  public readonly url: pulumi.Output<string>;
+  /** OpenAI-compatible base URL (`url` + `/v1`). */
+  public readonly openaiBaseUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: VllmServerArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before registering anything: a bad config must leave nothing half-created.
+    const plan = vllmServerPlan(args, name);
+    super("llm-serving:index:VllmServer", name, {}, opts);
+
+    const namespace = plan.namespace
+      ? new k8s.core.v1.Namespace(`${name}-namespace`, plan.namespace, { parent: this })
+      : undefined;
+    // Children do not inherit the component's dependsOn: forward it, plus our Namespace.
+    const dependsOn = withDependencies(opts?.dependsOn, namespace ? [namespace] : []);
+    const childOpts = { parent: this, dependsOn };
+
+    if (plan.deployment) {
+      new k8s.apps.v1.Deployment(
+        `${name}-deployment`,
+        plan.deployment as k8s.apps.v1.DeploymentArgs,
+        childOpts,
+      );
+    }
+    if (plan.leaderWorkerSet) {
+      new k8s.apiextensions.CustomResource(`${name}-lws`, plan.leaderWorkerSet, childOpts);
+    }
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      plan.service as k8s.core.v1.ServiceArgs,
+      childOpts,
+    );
+
+    this.serviceName = service.metadata.name;
+    this.url = service.metadata.name.apply(() => plan.url);
+    this.openaiBaseUrl = service.metadata.name.apply(() => plan.openaiBaseUrl);
+    this.registerOutputs({
+      serviceName: this.serviceName,
+      url: this.url,
+      openaiBaseUrl: this.openaiBaseUrl,
+    });
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The vLLM workload: a Deployment when the server fits one node, a LeaderWorkerSet (one pod
+ * per node, one group per replica) when it spans several. Pure functions of the validated
+ * config; the network profile is applied identically to every pod.
+ */
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IContainer } from "kubernetes-models/v1/Container";
+import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
+import type { IPodSpec } from "kubernetes-models/v1/PodSpec";
+import type { IPodTemplateSpec } from "kubernetes-models/v1/PodTemplateSpec";
+import type { IProbe } from "kubernetes-models/v1/Probe";
+import type { IToleration } from "kubernetes-models/v1/Toleration";
+import type { IVolume } from "kubernetes-models/v1/Volume";
+import type { VllmServerConfig } from "./args";
+import { roleCommand, type VllmRole } from "./command";
+
+/** Object metadata as the manifests use it. */
+export type ObjectMeta = NonNullable<IPodTemplateSpec["metadata"]>;
+
+/** LWS labels the controller puts on every pod (used by the Service and anti-affinity). */
+export const LWS_NAME_LABEL = "leaderworkerset.sigs.k8s.io/name";
+/** `0` on the leader pod of each group. */
+export const LWS_WORKER_INDEX_LABEL = "leaderworkerset.sigs.k8s.io/worker-index";
+/** A hash shared by all pods of one group. */
+export const LWS_GROUP_KEY_LABEL = "leaderworkerset.sigs.k8s.io/group-key";
+
+/** GPU resource of the NVIDIA device plugin. */
+export const GPU_RESOURCE = "nvidia.com/gpu";
+/** Name of the container port serving the API and `/metrics`. */
+export const HTTP_PORT_NAME = "http";
+/** Name of the memory-backed `/dev/shm` volume. */
+export const SHM_VOLUME = "dshm";
+
+/**
+ * A LeaderWorkerSet (`leaderworkerset.x-k8s.io/v1`), the fields this project sets.
+ * The authority is the upstream CRD, which the tests validate every manifest against.
+ */
+export interface ILeaderWorkerSet {
+  apiVersion: "leaderworkerset.x-k8s.io/v1";
+  kind: "LeaderWorkerSet";
+  metadata: ObjectMeta;
+  spec: {
+    /** Number of groups. */
+    replicas: number;
+    /** `LeaderCreated` starts workers with the leader; `LeaderReady` waits for it to be ready. */
+    startupPolicy?: "LeaderCreated" | "LeaderReady";
+    leaderWorkerTemplate: {
+      /** Pods per group, leader included. */
+      size: number;
+      /** `RecreateGroupOnPodRestart`: a failed pod restarts its whole group (NCCL cannot rejoin). */
+      restartPolicy: "RecreateGroupOnPodRestart" | "RecreateGroupAfterStart" | "None";
+      leaderTemplate?: IPodTemplateSpec;
+      workerTemplate: IPodTemplateSpec;
+    };
+  };
+}
+
+/** Labels every object of the server carries; the user's extras never override ours. */
+export function commonLabels(c: VllmServerConfig): Record<string, string> {
+  return { ...c.labels, ...selectorLabels(c), "app.kubernetes.io/managed-by": "pulumi" };
+}
+
+/** Labels that identify the server's pods (the Deployment selector). */
+export function selectorLabels(c: VllmServerConfig): Record<string, string> {
+  return { "app.kubernetes.io/name": "vllm", "app.kubernetes.io/instance": c.name };
+}
+
+/** Serving roles expose the API and get probes; headless and Ray workers have neither. */
+function serves(role: VllmRole): boolean {
+  return role !== "worker";
+}
+
+function env(c: VllmServerConfig): IEnvVar[] {
+  const vars: IEnvVar[] = [{ name: "HF_HOME", value: c.modelCache.mountPath }];
+  if (c.tokenSecret) {
+    vars.push({
+      name: "HF_TOKEN",
+      valueFrom: { secretKeyRef: { name: c.tokenSecret.name, key: c.tokenSecret.key } },
+    });
+  }
+  return [...vars, ...c.network.env];
+}
+
+function healthProbe(periodSeconds: number, failureThreshold: number): IProbe {
+  return {
+    httpGet: { path: "/health", port: HTTP_PORT_NAME },
+    periodSeconds,
+    timeoutSeconds: 5,
+    failureThreshold,
+  };
+}
+
+function container(c: VllmServerConfig, role: VllmRole): IContainer {
+  const gpus = String(c.parallelism.gpusPerNode);
+  const caps = c.network.capabilities;
+  const securityContext =
+    caps.length > 0 || c.network.privileged
+      ? {
+          ...(c.network.privileged ? { privileged: true } : {}),
+          ...(caps.length > 0 ? { capabilities: { add: [...caps] } } : {}),
+        }
+      : undefined;
+  return {
+    name: role === "worker" ? "vllm-worker" : "vllm",
+    image: c.image,
+    ...roleCommand(c, role),
+    env: env(c),
+    ...(serves(role)
+      ? { ports: [{ name: HTTP_PORT_NAME, containerPort: c.port, protocol: "TCP" }] }
+      : {}),
+    resources: {
+      requests: {
+        cpu: c.resources.cpu,
+        memory: c.resources.memory,
+        [GPU_RESOURCE]: gpus,
+        ...c.network.resources,
+      },
+      limits: {
+        ...(c.resources.memoryLimit ? { memory: c.resources.memoryLimit } : {}),
+        [GPU_RESOURCE]: gpus,
+        ...c.network.resources,
+      },
+    },
+    ...(securityContext ? { securityContext } : {}),
+    volumeMounts: [
+      { name: SHM_VOLUME, mountPath: "/dev/shm" },
+      { name: c.modelCache.volume.name, mountPath: c.modelCache.mountPath },
+      ...c.network.volumeMounts,
+    ],
+    ...(serves(role)
+      ? {
+          // Generous: the first start downloads the model and captures CUDA graphs.
+          startupProbe: healthProbe(10, Math.ceil(c.startupTimeoutSeconds / 10)),
+          readinessProbe: healthProbe(10, 3),
+          livenessProbe: healthProbe(30, 5),
+        }
+      : {}),
+  };
+}
+
+function volumes(c: VllmServerConfig): IVolume[] {
+  return [
+    // Pods get 64 MiB of /dev/shm by default; NCCL and PyTorch IPC need far more.
+    { name: SHM_VOLUME, emptyDir: { medium: "Memory", sizeLimit: c.shmSize } },
+    c.modelCache.volume,
+    ...c.network.volumes,
+  ];
+}
+
+/**
+ * One pod per node within an LWS group: a second pod of the same group on a node would
+ * fight the first for its GPUs and NICs. `matchLabelKeys` narrows the rule to the pod's own
+ * group (Kubernetes >= 1.31; older API servers drop the field and keep pods of all groups
+ * apart, which is stricter but still correct).
+ */
+function groupAntiAffinity(c: VllmServerConfig): IPodSpec["affinity"] {
+  return {
+    podAntiAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        {
+          labelSelector: { matchLabels: { [LWS_NAME_LABEL]: c.name } },
+          matchLabelKeys: [LWS_GROUP_KEY_LABEL],
+          topologyKey: "kubernetes.io/hostname",
+        },
+      ],
+    },
+  };
+}
+
+/** The pod spec of one role. */
+export function podSpec(c: VllmServerConfig, role: VllmRole): IPodSpec {
+  const n = c.network;
+  return {
+    ...(n.hostNetwork ? { hostNetwork: true } : {}),
+    ...(n.dnsPolicy ? { dnsPolicy: n.dnsPolicy } : {}),
+    ...(c.runtimeClassName ? { runtimeClassName: c.runtimeClassName } : {}),
+    ...(Object.keys(c.nodeSelector).length > 0 ? { nodeSelector: { ...c.nodeSelector } } : {}),
+    ...(c.tolerations.length > 0
+      ? { tolerations: c.tolerations.map((t): IToleration => ({ ...t })) }
+      : {}),
+    ...(role === "server" ? {} : { affinity: groupAntiAffinity(c) }),
+    containers: [container(c, role)],
+    volumes: volumes(c),
+  };
+}
+
+/** Pod annotations of one role: the profile's, plus Prometheus scraping on serving pods. */
+function podAnnotations(c: VllmServerConfig, role: VllmRole): Record<string, string> {
+  return {
+    ...c.network.annotations,
+    ...(serves(role)
+      ? {
+          "prometheus.io/scrape": "true",
+          "prometheus.io/port": String(c.port),
+          "prometheus.io/path": "/metrics",
+        }
+      : {}),
+  };
+}
+
+function template(c: VllmServerConfig, role: VllmRole, component: string): IPodTemplateSpec {
+  const annotations = podAnnotations(c, role);
+  return {
+    metadata: {
+      labels: { ...commonLabels(c), "app.kubernetes.io/component": component },
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
+    spec: podSpec(c, role),
+  };
+}
+
+function metadata(c: VllmServerConfig): ObjectMeta {
+  return { name: c.name, namespace: c.namespace, labels: commonLabels(c) };
+}
+
+/** The Deployment of a single-node server (1 GPU, or N GPUs tensor/pipeline-parallel on one node). */
+export function vllmDeployment(c: VllmServerConfig): IDeployment {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: metadata(c),
+    spec: {
+      replicas: c.replicas,
+      selector: { matchLabels: selectorLabels(c) },
+      // No surge: a new pod needs GPUs the old one still holds.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+      template: template(c, "server", "server"),
+    },
+  };
+}
+
+/** The LeaderWorkerSet of a multi-node server: size = nodes, one group per replica. */
+export function vllmLeaderWorkerSet(c: VllmServerConfig): ILeaderWorkerSet {
+  return {
+    apiVersion: "leaderworkerset.x-k8s.io/v1",
+    kind: "LeaderWorkerSet",
+    metadata: metadata(c),
+    spec: {
+      replicas: c.replicas,
+      startupPolicy: "LeaderCreated",
+      leaderWorkerTemplate: {
+        size: c.parallelism.nodes,
+        restartPolicy: "RecreateGroupOnPodRestart",
+        leaderTemplate: template(c, "leader", "leader"),
+        workerTemplate: template(c, "worker", "worker"),
+      },
+    },
+  };
+}
