@@ -1,0 +1,57 @@
+import { gpuRequestsEqualLimits } from "./gpu-requests-equal-limits";
+import { imageTagPinned } from "./image-tag-pinned";
+import { lwsControllerInstalled } from "./lws-controller-installed";
+import { ncclDebugLevel } from "./nccl-debug-level";
+import { ncclGroupConsistent } from "./nccl-group-consistent";
+import { ncclSocketIfname } from "./nccl-socket-ifname";
+import { rdmaIpcLock } from "./rdma-ipc-lock";
+import { secretEnvFromSecret } from "./secret-env-from-secret";
+import { serviceSelectsPods } from "./service-selects-pods";
+import { servingProbes } from "./serving-probes";
+import { shmMemoryBacked } from "./shm-memory-backed";
+import type { Rule } from "./types";
+import { vllmMultinodeLauncher } from "./vllm-multinode-launcher";
+import { vllmParallelismMatchesGpus } from "./vllm-parallelism-matches-gpus";
+
+export { withDefaults } from "./config";
+export { podTemplates } from "./podspecs";
+export type * from "./types";
+export { parseVllmFlags } from "./vllm";
+export {
+  gpuRequestsEqualLimits,
+  imageTagPinned,
+  lwsControllerInstalled,
+  ncclDebugLevel,
+  ncclGroupConsistent,
+  ncclSocketIfname,
+  rdmaIpcLock,
+  secretEnvFromSecret,
+  serviceSelectsPods,
+  servingProbes,
+  shmMemoryBacked,
+  vllmMultinodeLauncher,
+  vllmParallelismMatchesGpus,
+};
+
+/**
+ * Every rule, in the stable order the pack, `check` and the docs list them: resource rules
+ * (memory and RDMA, NCCL, vLLM, hygiene), then stack rules.
+ */
+export const rules: Rule[] = [
+  shmMemoryBacked,
+  rdmaIpcLock,
+  ncclSocketIfname,
+  ncclGroupConsistent,
+  ncclDebugLevel,
+  vllmParallelismMatchesGpus,
+  vllmMultinodeLauncher,
+  gpuRequestsEqualLimits,
+  imageTagPinned,
+  secretEnvFromSecret,
+  servingProbes,
+  serviceSelectsPods,
+  lwsControllerInstalled,
+];
+
+/** Rules by id. */
+export const ruleById: ReadonlyMap<string, Rule> = new Map(rules.map((r) => [r.id, r]));

@@ -1,0 +1,114 @@
+import {
+  type Container,
+  containerGpus,
+  containerName,
+  containersOf,
+  type EnvVar,
+  envOf,
+  type PodTemplate,
+  podTemplates,
+} from "./podspecs";
+import type { Vars } from "./shell";
+import type { Finding, K8sObject } from "./types";
+import { analyzeContainer, type ContainerLaunch, isVllmImage, type VllmFlags } from "./vllm";
+
+/*
+ * Facts several rules share about a pod template: which containers do the GPU work, what
+ * vLLM they launch, and whether the pod is part of a multi-node group.
+ */
+
+/** What the rules know about one container of a template. */
+export interface ContainerFacts extends ContainerLaunch {
+  container: Container;
+  /** Name for messages. */
+  name: string;
+  /** GPUs granted to this container. */
+  gpus: number;
+  /** True for a vLLM image or a container that launches a vLLM server. */
+  isVllm: boolean;
+  /** Env entries by name (the last one wins, as in Kubernetes). */
+  env: Map<string, EnvVar>;
+}
+
+/** What the rules know about one pod template. */
+export interface TemplateFacts {
+  template: PodTemplate;
+  containers: ContainerFacts[];
+  /** GPUs of one pod of this template. */
+  podGpus: number;
+  /**
+   * The containers that do the accelerator work: those granted GPUs; if none is, the vLLM
+   * containers (GPUs can come from a runtime class without a resource request); else all.
+   */
+  workload: ContainerFacts[];
+  /** True for a pod in an LWS group of size > 1 or launching vLLM with `--nnodes` > 1. */
+  multiNode: boolean;
+}
+
+/** Variables Kubernetes and the LWS controller put into every container of `t`. */
+export function templateVars(t: PodTemplate, container: Container): Vars {
+  const vars: Vars = {};
+  for (const e of envOf(container)) {
+    if (typeof e.name === "string" && typeof e.value === "string") vars[e.name] = e.value;
+  }
+  if (t.role !== "single") vars.LWS_GROUP_SIZE = `${t.groupSize}`;
+  return vars;
+}
+
+/** Analyses one template. */
+export function analyzeTemplate(t: PodTemplate): TemplateFacts {
+  const containers = containersOf(t.spec).map((c): ContainerFacts => {
+    const launch = analyzeContainer(c, templateVars(t, c));
+    const env = new Map<string, EnvVar>();
+    for (const e of envOf(c)) if (typeof e.name === "string") env.set(e.name, e);
+    return {
+      ...launch,
+      container: c,
+      name: containerName(c),
+      gpus: containerGpus(c),
+      isVllm: isVllmImage(c.image) || launch.launches.length > 0,
+      env,
+    };
+  });
+  const podGpus = containers.reduce((sum, c) => sum + c.gpus, 0);
+  const withGpus = containers.filter((c) => c.gpus > 0);
+  const vllm = containers.filter((c) => c.isVllm);
+  const workload = withGpus.length > 0 ? withGpus : vllm.length > 0 ? vllm : containers;
+  const multiNode =
+    t.groupSize > 1 ||
+    containers.some((c) => c.launches.some((l) => l.nnodes === null || (l.nnodes ?? 1) > 1));
+  return { template: t, containers, podGpus, workload, multiNode };
+}
+
+/** Every template of `object`, analysed. */
+export function analyzeObject(object: K8sObject): TemplateFacts[] {
+  return podTemplates(object).map(analyzeTemplate);
+}
+
+/** GPUs of one whole group: Σ over the object's templates of pods per group × GPUs per pod. */
+export function groupGpus(templates: TemplateFacts[]): number {
+  return templates.reduce((sum, t) => sum + t.template.podsPerGroup * t.podGpus, 0);
+}
+
+/** All vLLM launches of a template, with the container that runs each. */
+export function launchesOf(t: TemplateFacts): { container: ContainerFacts; flags: VllmFlags }[] {
+  return t.containers.flatMap((c) => c.launches.map((flags) => ({ container: c, flags })));
+}
+
+/** The literal value of an env var, undefined when unset or set from a reference. */
+export function literalEnv(c: ContainerFacts, name: string): string | undefined {
+  const v = c.env.get(name)?.value;
+  return typeof v === "string" || typeof v === "number" || typeof v === "boolean"
+    ? `${v}`
+    : undefined;
+}
+
+/** Findings without repeats (two templates sharing a flaw should not say it twice). */
+export function uniqueFindings(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    if (seen.has(f.message)) return false;
+    seen.add(f.message);
+    return true;
+  });
+}
