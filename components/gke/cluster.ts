@@ -106,6 +106,8 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
   public readonly kubeconfig: pulumi.Output<string>;
   /** Names of the in-cluster pod networks (`gvnic-1`, `rdma-0` …), empty with `networking: auto`. */
   public readonly networkNames: pulumi.Output<string[]>;
+  /** Name of the H200 node pool (the `cloud.google.com/gke-nodepool` label of its nodes). */
+  public readonly gpuNodePoolName: pulumi.Output<string>;
   /** Kubernetes provider for the cluster; everything in-cluster should use it. */
   public readonly provider: Provider;
 
@@ -123,14 +125,20 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
 
     const cluster = new Cluster(config.namePrefix, clusterArgs(config), parent);
     const system = systemPoolArgs(config);
-    new NodePool(system.name as string, system, { parent: this, dependsOn: [cluster] });
+    const systemPool = new NodePool(system.name as string, system, {
+      parent: this,
+      dependsOn: [cluster],
+    });
     const gpu = gpuPoolArgs(config);
     const gpuPool = new NodePool(gpu.name as string, gpu, {
       parent: this,
       dependsOn: [cluster, ...subnets],
+      // initialNodeCount forces replacement; after creation the autoscaler owns the size.
+      ignoreChanges: ["initialNodeCount"],
     });
 
     this.clusterName = cluster.name;
+    this.gpuNodePoolName = gpuPool.name;
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([cluster.name, cluster.endpoint, cluster.masterAuth])
@@ -145,7 +153,7 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
     this.provider = new Provider(
       `${name}-k8s`,
       { kubeconfig: this.kubeconfig },
-      { parent: this, dependsOn: [gpuPool] },
+      { parent: this, dependsOn: [systemPool, gpuPool] },
     );
     const inCluster = { parent: this, provider: this.provider };
 
@@ -172,6 +180,7 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
       clusterName: this.clusterName,
       kubeconfig: this.kubeconfig,
       networkNames: this.networkNames,
+      gpuNodePoolName: this.gpuNodePoolName,
       provider: this.provider,
     });
   }

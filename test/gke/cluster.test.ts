@@ -152,6 +152,7 @@ describe("GkeGpuCluster under mocks (explicit networking, reservation)", () => {
     expect(await (c.kubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
     expect(await value<string>(c.kubeconfig)).toContain("command: gke-gcloud-auth-plugin");
     expect(await value<string>(c.clusterName)).toBe("resv");
+    expect(await value<string>(c.gpuNodePoolName)).toBe("resv-h200");
     const provider = ofType("resv", "pulumi:providers:kubernetes")[0];
     expect(containsSecret(provider?.inputs.kubeconfig)).toBe(true);
     expect(String(unwrapSecrets(provider?.inputs.kubeconfig))).toContain(
