@@ -5,9 +5,9 @@
  */
 export const versions = {
   /** MicroK8s snap channel, the same on every node (mixing channels is version skew). */
-  microk8sChannel: "1.32/stable",
+  microk8sChannel: "1.36/stable",
   /** NVIDIA GPU Operator Helm chart. >= v25.10.0: older device plugins crash on GB10 (DGX Spark). */
-  gpuOperatorChart: "v25.10.0",
+  gpuOperatorChart: "v25.10.1",
   /** LeaderWorkerSet controller release (Helm chart / manifests). */
   leaderWorkerSet: "v0.10.0",
   /**

@@ -1,0 +1,31 @@
+/** A Helm values tree (what `values.yaml` holds). */
+export type HelmValues = { [key: string]: any };
+
+function isPlainObject(value: unknown): value is HelmValues {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Merges Helm values the way `helm -f a.yaml -f b.yaml` does: maps merge key by key,
+ * everything else (scalars and lists) in a later layer replaces the earlier one.
+ * Lists are replaced, not concatenated, so a raw `toolkit.env` override replaces the
+ * preset's list: copy the preset's entries you still want. Inputs are not mutated.
+ */
+export function mergeHelmValues(...layers: (HelmValues | undefined)[]): HelmValues {
+  const out: HelmValues = {};
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      const prev = out[key];
+      out[key] =
+        isPlainObject(prev) && isPlainObject(value)
+          ? mergeHelmValues(prev, value)
+          : isPlainObject(value)
+            ? mergeHelmValues(value)
+            : Array.isArray(value)
+              ? structuredClone(value)
+              : value;
+    }
+  }
+  return out;
+}

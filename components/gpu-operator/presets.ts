@@ -1,0 +1,78 @@
+import type { HelmValues } from "./merge";
+
+/** The platforms the GPU Operator has a values preset for. */
+export const GPU_OPERATOR_PRESETS = ["microk8s", "gke", "generic"] as const;
+
+/** Where MicroK8s keeps containerd's files (the snap's `$SNAP_DATA` and `$SNAP_COMMON`). */
+const MICROK8S = {
+  /** The file MicroK8s renders `containerd.toml` from: edits elsewhere are overwritten. */
+  containerdTemplate: "/var/snap/microk8s/current/args/containerd-template.toml",
+  /** The rendered config containerd actually runs with. */
+  containerdConfig: "/var/snap/microk8s/current/args/containerd.toml",
+  containerdSocket: "/var/snap/microk8s/common/run/containerd.sock",
+} as const;
+
+/** GKE node images keep NVIDIA files here: `/home` is writable and survives reboots. */
+export const GKE_NVIDIA_DIR = "/home/kubernetes/bin/nvidia";
+
+/**
+ * MicroK8s with drivers installed on the host (DGX OS / Ubuntu with the NVIDIA driver):
+ * the operator must not install a driver, and its container toolkit must edit MicroK8s'
+ * containerd, whose files live in the snap, not under /etc/containerd.
+ * - `CONTAINERD_CONFIG` points at the template (MicroK8s regenerates containerd.toml from it).
+ * - `RUNTIME_CONFIG_SOURCE=file=…containerd.toml` makes the toolkit read the running config
+ *   from the rendered file instead of `containerd config dump` (no host containerd binary).
+ * - `NVIDIA_RUNTIME_SET_AS_DEFAULT=true`: with CDI on (the chart default) the operator makes
+ *   the `nvidia` runtime non-default and relies on containerd's native CDI; making it the
+ *   default, as MicroK8s' own `nvidia` addon does, lets GPU pods run whether or not they
+ *   set `runtimeClassName: nvidia` and whatever CDI support the snap's containerd has.
+ *   (The operator applies `toolkit.env` after its CDI defaults, so this wins.)
+ * The RuntimeClass stays the chart's `nvidia` (`operator.runtimeClass`); the chart has no
+ * `operator.defaultRuntime` any more.
+ */
+export function microk8sPreset(): HelmValues {
+  return {
+    driver: { enabled: false },
+    toolkit: {
+      env: [
+        { name: "CONTAINERD_CONFIG", value: MICROK8S.containerdTemplate },
+        { name: "CONTAINERD_SOCKET", value: MICROK8S.containerdSocket },
+        { name: "RUNTIME_CONFIG_SOURCE", value: `file=${MICROK8S.containerdConfig}` },
+        { name: "NVIDIA_RUNTIME_SET_AS_DEFAULT", value: "true" },
+      ],
+    },
+  };
+}
+
+/**
+ * GKE Standard with Google's driver installer, as NVIDIA documents for GKE: driver disabled,
+ * toolkit and driver root under {@link GKE_NVIDIA_DIR}, CDI on and default. The node pool
+ * must be created with `gpu-driver-version=disabled` and the node label
+ * `gke-no-default-nvidia-gpu-device-plugin=true`, and Google's driver installer DaemonSet
+ * applied; the namespace needs a ResourceQuota admitting system-node-critical pods (the
+ * GpuOperator component creates it for this preset). NVIDIA lists a known toolkit problem
+ * on GKE 1.33+ (containerd 2) that can break the node's containerd config: check the
+ * operator's release notes before using this on such clusters.
+ */
+export function gkePreset(): HelmValues {
+  return {
+    driver: { enabled: false },
+    hostPaths: { driverInstallDir: GKE_NVIDIA_DIR },
+    toolkit: { installDir: GKE_NVIDIA_DIR },
+    cdi: { enabled: true, default: true },
+  };
+}
+
+/** Chart defaults: operator-managed driver, toolkit and device plugin on a stock containerd. */
+export function genericPreset(): HelmValues {
+  return {};
+}
+
+/**
+ * The Helm values of a preset (a fresh object each call).
+ * @param preset one of {@link GPU_OPERATOR_PRESETS}; validate before calling.
+ */
+export function gpuOperatorPresetValues(preset: (typeof GPU_OPERATOR_PRESETS)[number]): HelmValues {
+  const presets = { microk8s: microk8sPreset, gke: gkePreset, generic: genericPreset };
+  return presets[preset]();
+}

@@ -1,0 +1,97 @@
+import type { INamespace } from "kubernetes-models/v1/Namespace";
+import { z } from "zod";
+import { type HelmValues, mergeHelmValues } from "../gpu-operator/merge";
+import { parseOrThrow } from "../validation";
+import { versions } from "../versions";
+
+/** Where the LWS project publishes its Helm chart (OCI; one chart version per LWS release). */
+export const LWS_CHART = "oci://registry.k8s.io/lws/charts/lws";
+
+/** The namespace the upstream install docs use. */
+export const DEFAULT_LWS_NAMESPACE = "lws-system";
+
+/** Helm release name; the chart names its objects after it (`lws-controller-manager`, …). */
+export const DEFAULT_LWS_RELEASE = "lws";
+
+/** What `LeaderWorkerSetOperator` accepts, as plain data. */
+export interface LwsOperatorOptions {
+  /** LWS release, `vX.Y.Z` or `X.Y.Z`. Defaults to `versions.leaderWorkerSet`. */
+  version?: string;
+  /** Namespace for the controller. Defaults to `lws-system`. */
+  namespace?: string;
+  /** Helm release name. Defaults to `lws`. */
+  releaseName?: string;
+  /** Raw chart values merged over ours (escape hatch). */
+  values?: HelmValues;
+}
+
+/** Everything the component creates, decided. */
+export interface LwsOperatorPlan {
+  /** The namespace object (Pod Security `baseline`: the controller needs nothing more). */
+  namespace: INamespace;
+  /** Arguments for the Helm release. */
+  release: {
+    name: string;
+    chart: string;
+    /** Chart version as published: the release tag without its `v`. */
+    version: string;
+    namespace: string;
+    values: HelmValues;
+    /** Seconds Helm waits for the controller (and its webhook) to become ready. */
+    timeout: number;
+  };
+  /** The LWS release installed, `vX.Y.Z`. */
+  appVersion: string;
+}
+
+const dnsLabel = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "must be a DNS label: lowercase letters, digits and '-', at most 63 characters",
+  );
+
+const semver = z
+  .string()
+  .regex(/^v?\d+\.\d+\.\d+$/, "must be a release version like v0.10.0 (no ranges, no 'latest')");
+
+const optionsSchema = z
+  .object({
+    version: semver.optional(),
+    namespace: dnsLabel.optional(),
+    releaseName: dnsLabel.optional(),
+    values: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+/**
+ * Decides the LWS controller install: a namespace and a Helm release of the upstream chart.
+ * The chart ships the CRDs in `crds/`, which Helm installs on first install only (it never
+ * upgrades CRDs): bumping `version` later also needs the new CRDs applied, as the LWS docs say.
+ * @throws ConfigError for a malformed version, namespace or release name.
+ */
+export function lwsOperatorPlan(options: LwsOperatorOptions, path = ""): LwsOperatorPlan {
+  const o = parseOrThrow(optionsSchema, options, "LeaderWorkerSetOperator", path);
+  const version = o.version ?? versions.leaderWorkerSet;
+  const namespace = o.namespace ?? DEFAULT_LWS_NAMESPACE;
+  const bare = version.replace(/^v/, "");
+  return {
+    namespace: {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: {
+        name: namespace,
+        labels: { "pod-security.kubernetes.io/enforce": "baseline" },
+      },
+    },
+    release: {
+      name: o.releaseName ?? DEFAULT_LWS_RELEASE,
+      chart: LWS_CHART,
+      version: bare,
+      namespace,
+      values: mergeHelmValues(o.values as HelmValues | undefined),
+      timeout: 600,
+    },
+    appVersion: `v${bare}`,
+  };
+}
