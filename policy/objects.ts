@@ -87,7 +87,13 @@ export function flattenLists(value: unknown): K8sObject[] {
  * the analyzer's read-only proxies.
  */
 export function plainCopy<T>(value: T): T {
-  if (Array.isArray(value)) return value.map(plainCopy) as T;
+  if (Array.isArray(value)) {
+    // Index by index: Array.prototype.map on the analyzer's proxies over remediation inputs
+    // throws (the proxy wraps the Array constructor's read-only `prototype`).
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) out.push(plainCopy(value[i]));
+    return out as T;
+  }
   if (typeof value === "object" && value !== null) {
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return value;
