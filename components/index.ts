@@ -13,6 +13,15 @@ export * from "./nccl/profiles";
 export * from "./vllm";
 
 // -- gpu-operator, lws, model --
+export * from "./gpu-operator/merge";
+export * from "./gpu-operator/operator";
+export * from "./gpu-operator/plan";
+export * from "./gpu-operator/presets";
+export * from "./lws/operator";
+export * from "./lws/plan";
+export * from "./model/claim";
+export * from "./model/components";
+export * from "./model/token";
 
 // -- microk8s --
 
