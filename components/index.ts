@@ -24,6 +24,10 @@ export * from "./model/components";
 export * from "./model/token";
 
 // -- microk8s --
+export * from "./microk8s/cluster";
+export * from "./microk8s/config";
+export * from "./microk8s/plan";
+export * from "./microk8s/token";
 
 // -- gke --
 export * from "./gke/cluster";
