@@ -29,7 +29,7 @@ export async function main(argv: string[], out: Output): Promise<number> {
     return runCheck(rest, out);
   }
   if (command === "plan") {
-    const { runPlan } = await import("./plan");
+    const { runPlan } = require("./plan") as typeof import("./plan");
     return runPlan(rest, out);
   }
   if (command === "-h" || command === "--help") {

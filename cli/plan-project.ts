@@ -177,6 +177,22 @@ function placeholderFor(type: string | undefined): string {
   return SECRET_PLACEHOLDER;
 }
 
+/** The string leaves of a structured secret (a program may read them one by one). */
+function stringLeaves(decl: DeclaredConfig, raw: string): string[] {
+  if (decl.type === "string" || !/^[[{]/.test(raw)) return [];
+  const out: string[] = [];
+  const walk = (v: unknown): void => {
+    if (typeof v === "string") out.push(v);
+    else if (typeof v === "object" && v !== null) Object.values(v).forEach(walk);
+  };
+  try {
+    walk(JSON.parse(raw));
+  } catch {
+    // Not JSON: the raw string is the whole secret.
+  }
+  return out;
+}
+
 /** A config value as the SDK stores it: strings as-is, everything else as JSON. */
 function toRaw(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
@@ -199,6 +215,7 @@ export function buildStackConfig(
   const config: Record<string, string> = {};
   const secretKeys = new Set<string>();
   const secretValues: string[] = [];
+  const encrypted = new Set<string>();
   for (const [key, decl] of Object.entries(project.declared)) {
     if (decl.value !== undefined) config[key] = toRaw(decl.value);
   }
@@ -208,16 +225,20 @@ export function buildStackConfig(
     if (isSecure(raw)) {
       config[full] = placeholderFor(decl?.type);
       secretKeys.add(full);
+      encrypted.add(full);
       continue;
     }
     const { value, secret } = replaceSecure(raw);
     config[full] = toRaw(value);
-    if (secret) secretKeys.add(full);
+    if (secret) {
+      secretKeys.add(full);
+      encrypted.add(full);
+    }
   }
   for (const [key, decl] of Object.entries(project.declared)) {
     if (!decl.secret || config[key] === undefined) continue;
     secretKeys.add(key);
-    if (config[key] !== SECRET_PLACEHOLDER) secretValues.push(config[key]);
+    if (!encrypted.has(key)) secretValues.push(config[key], ...stringLeaves(decl, config[key]));
   }
   return { config, secretKeys: [...secretKeys].sort(), secretValues };
 }

@@ -95,9 +95,11 @@ export async function runProgram(
     const outputs = (await settleOutput(exported)) as Record<string, unknown> | undefined;
     await rec.settle();
     if (failures.length > 0) throw failures[0];
+    process.off("unhandledRejection", onRejection);
     return { resources: rec.resources, outputs: outputs ?? {} };
   } finally {
+    // On failure the listener stays: the root stack's own promise rejects with the same error
+    // a turn later, and that must not crash the process after the error was reported.
     process.chdir(cwd);
-    process.off("unhandledRejection", onRejection);
   }
 }
