@@ -227,8 +227,14 @@ export function jsonReport(report: PlanReport): object {
   };
 }
 
-/** Writes the report's files under `dir` (created if missing). */
+/**
+ * Writes the report's files under `dir` (created if missing). `manifests/` and `scripts/` are
+ * emptied first so a resource the stack no longer has leaves no stale file behind.
+ */
 export function writePlanFiles(dir: string, files: readonly PlanFile[]): void {
+  for (const sub of ["manifests", "scripts"]) {
+    fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
+  }
   for (const f of files) {
     const target = path.join(dir, f.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
