@@ -51,8 +51,9 @@ export class GpuOperator extends pulumi.ComponentResource {
   public readonly version: pulumi.Output<string>;
 
   constructor(name: string, args: GpuOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("llm-serving:index:GpuOperator", name, {}, opts);
+    // Validate first: a bad config registers nothing, not even this component.
     const plan = gpuOperatorPlan(args);
+    super("llm-serving:index:GpuOperator", name, {}, opts);
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, plan.namespace, { parent: this });
     const quotas = plan.resourceQuotas.map(
       (quota) =>

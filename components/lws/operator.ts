@@ -40,8 +40,9 @@ export class LeaderWorkerSetOperator extends pulumi.ComponentResource {
     args: LeaderWorkerSetOperatorArgs,
     opts?: pulumi.ComponentResourceOptions,
   ) {
-    super("llm-serving:index:LeaderWorkerSetOperator", name, {}, opts);
+    // Validate first: a bad config registers nothing, not even this component.
     const plan = lwsOperatorPlan(args);
+    super("llm-serving:index:LeaderWorkerSetOperator", name, {}, opts);
     const ns = new k8s.core.v1.Namespace(`${name}-ns`, plan.namespace, { parent: this });
     const release = new k8s.helm.v3.Release(
       name,

@@ -30,11 +30,12 @@ export class HuggingFaceToken extends pulumi.ComponentResource {
   public readonly secretKey: pulumi.Output<string>;
 
   constructor(name: string, args: HuggingFaceTokenArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("llm-serving:index:HuggingFaceToken", name, {}, opts);
+    // Validate first: a bad config registers nothing, not even this component.
     const secret = hfTokenSecret(
       { namespace: args.namespace, name: args.name, key: args.key },
       pulumi.secret(args.token),
     );
+    super("llm-serving:index:HuggingFaceToken", name, {}, opts);
     const created = new k8s.core.v1.Secret(name, secret.manifest, {
       parent: this,
       additionalSecretOutputs: ["data", "stringData"],
@@ -75,8 +76,9 @@ export class ModelCache extends pulumi.ComponentResource {
   public readonly claimName: pulumi.Output<string>;
 
   constructor(name: string, args: ModelCacheClaimArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("llm-serving:index:ModelCache", name, {}, opts);
+    // Validate first: a bad config registers nothing, not even this component.
     const claim = modelCacheClaim(args);
+    super("llm-serving:index:ModelCache", name, {}, opts);
     const created = new k8s.core.v1.PersistentVolumeClaim(
       name,
       // kubernetes-models types quantities as string | number; the builder uses strings.
