@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -25,7 +25,7 @@ import {
   nvidiaRuntimeScript,
 } from "../../components/microk8s/scripts/runtime";
 import { deriveJoinToken } from "../../components/microk8s/token";
-import { changes, Sandbox } from "./sandbox";
+import { changes, Sandbox, STUBS } from "./sandbox";
 
 const CHANNEL = "1.36/stable";
 const TOKEN = deriveJoinToken("test-key", "lab/192.168.1.10");
@@ -75,6 +75,17 @@ describe("shellcheck", () => {
     });
     expect(result.stdout + result.stderr).toBe("");
     expect(result.status).toBe(0);
+  });
+  it.skipIf(!found && !ci)("the stubs pass shellcheck too", () => {
+    const stubs = readdirSync(STUBS)
+      .filter((f) => !f.includes("."))
+      .map((f) => join(STUBS, f));
+    expect(stubs.length).toBeGreaterThanOrEqual(12);
+    const result = spawnSync("shellcheck", ["-x", "--shell=bash", ...stubs], {
+      encoding: "utf8",
+      cwd: STUBS,
+    });
+    expect(result.stdout + result.stderr).toBe("");
   });
   if (!found && !ci) {
     it("reports that shellcheck is missing", () => {
