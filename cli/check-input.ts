@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { Composer, LineCounter, Parser } from "yaml";
 import type { ManifestObject } from "../policy/engine";
 import { flattenLists } from "../policy/objects";
 
@@ -43,55 +43,49 @@ function reason(err: unknown): string {
   return e instanceof Error ? e.message : String(err);
 }
 
-/** Line (1-based) of a character offset. */
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) line++;
-  return line;
-}
-
 /**
  * Parses one file's text into objects (appended to `into`), errors and warnings.
  * @param name how the file is named in messages and ids.
  */
 export function parseManifestText(name: string, text: string, into: LoadedInput): void {
-  const docs = parseAllDocuments(text);
-  // A file that is not YAML at all can come back as an EmptyStream with no documents.
-  const list = Array.isArray(docs) ? docs : [];
+  // Parser + Composer (what parseAllDocuments does inside), consumed one document at a time:
+  // each becomes plain data and its syntax tree is garbage at once, instead of every tree of a
+  // large file staying alive until the last document is read.
+  const lines = new LineCounter();
+  const composer = new Composer();
+  const objects: ManifestObject[] = [];
+  const warnings: string[] = [];
   let failed = false;
-  for (const doc of list) {
-    for (const err of doc.errors) {
-      failed = true;
-      const pos = err.linePos?.[0];
-      const where = pos ? `${pos.line}:${pos.col}` : `${lineOf(text, err.pos[0])}`;
-      const headline = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
-      into.errors.push(`${name}:${where}: ${headline}`);
-    }
-  }
-  if (failed) return;
   let n = 0;
-  for (const doc of list) {
-    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text))) {
+    if (doc.errors.length > 0) {
+      failed = true;
+      for (const err of doc.errors) {
+        const pos = lines.linePos(err.pos[0]);
+        into.errors.push(`${name}:${pos.line}:${pos.col}: ${err.message.split("\n")[0]}`);
+      }
+      continue;
+    }
+    if (failed) continue;
+    const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue; // empty document (e.g. Helm's comment-only ones)
-    const start = doc.contents?.range?.[0] ?? doc.range[0];
+    const line = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
     const items = Array.isArray(value) ? value.flatMap(flattenLists) : flattenLists(value);
-    if (
-      items.length === 0 &&
-      !(typeof value === "object" && (value as { items?: unknown }).items)
-    ) {
-      into.warnings.push(`${name}:${lineOf(text, start)}: skipped: not a Kubernetes object`);
+    if (items.length === 0 && !(typeof value === "object" && "items" in value)) {
+      warnings.push(`${name}:${line}: skipped: not a Kubernetes object`);
       continue;
     }
     for (const object of items) {
       if (typeof object.kind !== "string" || typeof object.apiVersion !== "string") {
-        into.warnings.push(
-          `${name}:${lineOf(text, start)}: skipped: not a Kubernetes object (no apiVersion/kind)`,
-        );
+        warnings.push(`${name}:${line}: skipped: not a Kubernetes object (no apiVersion/kind)`);
         continue;
       }
-      into.objects.push({ object, id: `${name}#${n++}` });
+      objects.push({ object, id: `${name}#${n++}` });
     }
   }
+  if (failed) return;
+  for (const o of objects) into.objects.push(o);
+  for (const w of warnings) into.warnings.push(w);
 }
 
 /**
