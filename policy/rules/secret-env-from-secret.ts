@@ -51,7 +51,7 @@ export const secretEnvFromSecret: ResourceRule = {
         for (const cmd of c.commands) {
           for (const word of cmd) {
             const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.+)$/s.exec(word);
-            if (m && names.has(m[1] as string) && !(m[2] as string).startsWith("$")) {
+            if (m && names.has(m[1] as string) && !/^["']?\$/.test(m[2] as string)) {
               findings.push({
                 message: `${describeTemplate(t.template)}: container "${c.name}" assigns ${m[1]} a literal in its command; take it from a Secret (valueFrom.secretKeyRef).`,
               });

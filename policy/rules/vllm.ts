@@ -199,11 +199,10 @@ export function analyzeContainer(container: Container, vars: Vars): ContainerLau
 function visit(words: string[], vars: Vars, result: ContainerLaunch, depth: number): void {
   const { words: cmd, assignments } = stripCommandPrefixes(words);
   Object.assign(vars, assignments);
-  if (cmd.length === 0) {
-    if (words.length > 0) result.commands.push(words);
-    return;
-  }
-  result.commands.push(words);
+  // The script word of `sh -c SCRIPT` is not recorded: its commands are, one by one.
+  const script = inlineScript(cmd);
+  if (script === undefined || depth >= 4) result.commands.push(words);
+  if (cmd.length === 0) return;
   const head = baseName(cmd[0] as string);
   if (head === "export" || head === "declare" || head === "readonly") {
     for (const w of cmd.slice(1)) {
@@ -216,7 +215,6 @@ function visit(words: string[], vars: Vars, result: ContainerLaunch, depth: numb
     result.sourcesGibEnv = true;
     return;
   }
-  const script = inlineScript(cmd);
   if (script !== undefined && depth < 4) {
     const scoped = { ...vars };
     for (const inner of splitShell(script)) {
