@@ -142,6 +142,8 @@ export const GIB_MOUNT_PATH = "/usr/local/gib";
 export const GKE_NVIDIA_HOST_PATH = "/home/kubernetes/bin/nvidia";
 /** Where pods mount GKE's NVIDIA libraries. */
 export const GKE_NVIDIA_MOUNT_PATH = "/usr/local/nvidia";
+/** Library directories gke-rdma pods put first: gIB's NCCL build, then GKE's driver libraries. */
+export const GKE_LD_LIBRARY_PATH = `${GIB_MOUNT_PATH}/lib64:${GKE_NVIDIA_MOUNT_PATH}/lib64`;
 
 /**
  * The `networking.gke.io/interfaces` value for A3 Ultra pods: `eth0` on the default
@@ -236,10 +238,7 @@ const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
   }),
   "gke-rdma": (a) => ({
     name: "gke-rdma",
-    env: env([
-      ["NCCL_DEBUG", a.ncclDebug],
-      ["LD_LIBRARY_PATH", `${GIB_MOUNT_PATH}/lib64:${GKE_NVIDIA_MOUNT_PATH}/lib64`],
-    ]),
+    env: env([["NCCL_DEBUG", a.ncclDebug]]),
     annotations: {
       "networking.gke.io/default-interface": "eth0",
       "networking.gke.io/interfaces": gkeInterfacesAnnotation(),
@@ -264,6 +263,9 @@ const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
       "fi",
       "# shellcheck source=/dev/null",
       `source ${GIB_MOUNT_PATH}/scripts/set_nccl_env.sh`,
+      // Prepended in the shell, not set as pod env: pod env would replace the image's own
+      // LD_LIBRARY_PATH (CUDA compat libraries) instead of extending it.
+      `export LD_LIBRARY_PATH="${GKE_LD_LIBRARY_PATH}\${LD_LIBRARY_PATH:+:\${LD_LIBRARY_PATH}}"`,
     ],
     resources: {},
     placement: {

@@ -97,9 +97,11 @@ describe("network profiles", () => {
     expect(p.volumes).toContainEqual({ name: "gib", hostPath: { path: GIB_HOST_PATH } });
     expect(p.volumeMounts).toContainEqual({ name: "gib", mountPath: GIB_MOUNT_PATH });
     expect(p.preamble).toContain(`source ${GIB_MOUNT_PATH}/scripts/set_nccl_env.sh`);
-    expect(envOf(p).LD_LIBRARY_PATH?.split(":")).toEqual(
-      expect.arrayContaining(["/usr/local/gib/lib64", "/usr/local/nvidia/lib64"]),
+    expect(p.preamble).toContain(
+      'export LD_LIBRARY_PATH="/usr/local/gib/lib64:/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}"',
     );
+    const source = p.preamble.findIndex((l) => l.startsWith("source "));
+    expect(p.preamble.findIndex((l) => l.startsWith("if [ ! -r"))).toBeLessThan(source);
     expect(p.capabilities).toContain("IPC_LOCK");
     expect(p.podSecurity).toBe("privileged");
     expect(placementProblems(p, 4, 8)).toEqual([]);
