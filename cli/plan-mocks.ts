@@ -51,14 +51,24 @@ export function autoName(name: string): string {
   return `${name}-${createHash("sha256").update(name).digest("hex").slice(0, 7)}`;
 }
 
-/** What a command prints when it runs `create`: a kubeconfig for the usual config commands. */
-export function commandStdout(script: unknown): string {
-  if (typeof script !== "string") return "";
+/**
+ * What a command prints when it runs `create`: a kubeconfig for the usual config commands,
+ * otherwise nothing is known (undefined, as plain mocks leave it), so programs that parse a
+ * command's output can tell a mock run from an empty real output.
+ */
+export function commandStdout(script: unknown): string | undefined {
+  if (typeof script !== "string") return undefined;
   return /microk8s (kubectl )?config\b|kubectl config view|\bkubeconfig\b|get-credentials/i.test(
     script,
   )
     ? FAKE_KUBECONFIG
-    : "";
+    : undefined;
+}
+
+/** A Command's fabricated outputs: `stdout` only when {@link commandStdout} knows it. */
+function commandOutputs(inputs: State): State {
+  const stdout = commandStdout(inputs.create);
+  return stdout === undefined ? {} : { stdout, stderr: "" };
 }
 
 type State = Record<string, unknown>;
@@ -74,8 +84,8 @@ function gcpProject(inputs: State): string {
 
 /** Outputs by exact type token, merged over the echoed inputs. */
 const BY_TYPE: Record<string, Fabricator> = {
-  "command:remote:Command": (_n, inputs) => ({ stdout: commandStdout(inputs.create), stderr: "" }),
-  "command:local:Command": (_n, inputs) => ({ stdout: commandStdout(inputs.create), stderr: "" }),
+  "command:remote:Command": (_n, inputs) => commandOutputs(inputs),
+  "command:local:Command": (_n, inputs) => commandOutputs(inputs),
   "kubernetes:helm.sh/v3:Release": (name, inputs) => {
     const release = typeof inputs.name === "string" ? inputs.name : autoName(name);
     const namespace = typeof inputs.namespace === "string" ? inputs.namespace : "default";

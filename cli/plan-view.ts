@@ -115,6 +115,26 @@ export function manifestFiles(resources: readonly PlanResource[]): PlanFile[] {
   return out;
 }
 
+/** A value on one comment line: multi-line or long text quoted and cut, never a line break. */
+function commentValue(value: unknown): string {
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const one = /[\n\r"]/.test(text) ? JSON.stringify(text) : text;
+  return one.length > 120 ? `${one.slice(0, 117)}...` : one;
+}
+
+/**
+ * The script inside a `bash -c '<script>'` / `sh -c '…'` command line (how components ship a
+ * whole script as one remote command), so `scripts/` shows it readable and shellcheck-able.
+ * Only unwraps when re-quoting gives back exactly the original line.
+ */
+export function unwrapShellInvocation(line: string): { shell: string; script: string } | undefined {
+  const match = /^(bash|sh) -c '([\s\S]*)'\n?$/.exec(line);
+  if (!match) return undefined;
+  const script = match[2].replaceAll(`'\\''`, "'");
+  const requoted = `${match[1]} -c '${script.replaceAll("'", `'\\''`)}'`;
+  return requoted === line.replace(/\n$/, "") ? { shell: match[1], script } : undefined;
+}
+
 function scriptHeader(r: PlanResource, phase: string): string[] {
   const lines = [`# ${r.type} "${r.name}": ${phase} (written by llm-serving plan)`];
   const conn = r.inputs.connection;
@@ -123,10 +143,11 @@ function scriptHeader(r: PlanResource, phase: string): string[] {
     const c = conn as Record<string, unknown>;
     lines.push(`# runs on: ${c.user ?? "?"}@${c.host ?? "?"}${c.port ? `:${c.port}` : ""}`);
   }
+  if (r.inputs.stdin !== undefined) lines.push(`# stdin: ${commentValue(r.inputs.stdin)}`);
   const env = r.inputs.environment;
   if (env === REDACTED) lines.push("# environment: [secret]");
   else if (typeof env === "object" && env !== null) {
-    for (const [k, v] of Object.entries(env)) lines.push(`# environment: ${k}=${String(v)}`);
+    for (const [k, v] of Object.entries(env)) lines.push(`# environment: ${k}=${commentValue(v)}`);
   }
   return lines;
 }
@@ -151,7 +172,12 @@ export function scriptFiles(resources: readonly PlanResource[]): PlanFile[] {
           "# Pass secrets through the Command's `environment` and keep the script text plain.",
           "",
         ].join("\n");
-      } else body = script.endsWith("\n") ? script : `${script}\n`;
+      } else {
+        const inner = unwrapShellInvocation(script);
+        if (inner) header.push(`# run as: ${inner.shell} -c '<this script>'`);
+        const text = inner?.script ?? script;
+        body = text.endsWith("\n") ? text : `${text}\n`;
+      }
       let text: string;
       if (body.startsWith("#!")) {
         const nl = body.indexOf("\n");

@@ -46,8 +46,11 @@ describe("mockState (pure)", () => {
   it("prints a kubeconfig only for the commands that print one", () => {
     expect(commandStdout("sudo microk8s config")).toBe(FAKE_KUBECONFIG);
     expect(commandStdout("gcloud container clusters get-credentials c")).toBe(FAKE_KUBECONFIG);
-    expect(commandStdout("snap install microk8s")).toBe("");
-    expect(commandStdout(undefined)).toBe("");
+    expect(commandStdout("snap install microk8s")).toBeUndefined();
+    expect(commandStdout(undefined)).toBeUndefined();
+    expect(mockState("command:remote:Command", "c", { create: "hostname" })).toEqual({
+      create: "hostname",
+    });
   });
 
   it("answers the GCP invokes the stacks use, echoes the rest", () => {
@@ -84,7 +87,7 @@ describe("under the recorder", () => {
 
   it("marks additionalSecretOutputs secret, as the engine does", async () => {
     expect(await resolve(cmd.stdout)).toEqual({ value: FAKE_KUBECONFIG, secret: true });
-    expect((await resolve(cmd.stderr)).secret).toBe(false);
+    expect(await resolve(cmd.stderr)).toEqual({ value: "", secret: false });
     expect(rec.resources.find((r) => r.name === "kc")?.additionalSecretOutputs).toContain("stdout");
   });
 

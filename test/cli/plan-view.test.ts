@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { autoName } from "../../cli/plan-mocks";
@@ -8,9 +9,11 @@ import {
   renderTree,
   resourcesDocument,
   scriptFiles,
+  unwrapShellInvocation,
   withAutoNames,
 } from "../../cli/plan-view";
 import { type RecordedResource, wrapSecret } from "../../cli/recorder";
+import { remoteInvocation } from "../../components/microk8s/scripts/common";
 
 const STACK = "urn:pulumi:s::p::pulumi:pulumi:Stack::p-s";
 const APP = "urn:pulumi:s::p::pulumi:pulumi:Stack$p:index:App::app";
@@ -136,6 +139,43 @@ describe("scriptFiles", () => {
     const [file] = scriptFiles(opaque);
     expect(file.content).toContain("plan cannot tell its secret parts apart");
     expect(file.content).not.toContain("unknown-token");
+  });
+});
+
+describe("unwrapShellInvocation", () => {
+  it("recovers any script a component wrapped as one bash -c command (property)", () => {
+    fc.assert(
+      fc.property(fc.string(), (script) => {
+        expect(unwrapShellInvocation(remoteInvocation(script))).toEqual({ shell: "bash", script });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("leaves anything else alone", () => {
+    expect(unwrapShellInvocation("bash -c 'a' && rm -rf x")).toBeUndefined();
+    expect(unwrapShellInvocation("echo 'hi'")).toBeUndefined();
+  });
+
+  it("writes the wrapped script itself, saying how it runs", () => {
+    const wrapped = planResources(
+      [
+        rec("command:remote:Command", "w", STACK, {
+          create: remoteInvocation("set -eu\necho 'it'\n"),
+        }),
+      ],
+      redact,
+    );
+    expect(scriptFiles(wrapped)[0].content).toBe(
+      [
+        "#!/usr/bin/env bash",
+        '# command:remote:Command "w": create (written by llm-serving plan)',
+        "# run as: bash -c '<this script>'",
+        "set -eu",
+        "echo 'it'",
+        "",
+      ].join("\n"),
+    );
   });
 });
 

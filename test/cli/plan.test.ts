@@ -98,6 +98,7 @@ describe("plan dev --json --out (a mandatory violation)", () => {
       resources.find((r) => r.urn === resources.find((x) => x.name === name)?.parent)?.name;
     expect(resources[0]).toMatchObject({ type: "pulumi:pulumi:Stack", parent: "" });
     expect(parentName("install")).toBe("plan-fixture-dev");
+    expect(parentName("login")).toBe("plan-fixture-dev");
     expect(parentName("chat")).toBe("plan-fixture-dev");
     for (const child of ["chat-ns", "chat-token", "chat-vllm", "chat-svc"]) {
       expect(parentName(child)).toBe("chat");
@@ -156,6 +157,7 @@ describe("plan dev --json --out (a mandatory violation)", () => {
       "install.delete.sh",
       "kubeconfig.create.sh",
       "kubeconfig.update.sh",
+      "login.create.sh",
     ]);
     const create = fs.readFileSync(path.join(out, "scripts", "install.create.sh"), "utf8");
     expect(create).toContain(`printf '%s' '${REDACTED}' > /root/.ssh/id_fixture`);
@@ -163,6 +165,9 @@ describe("plan dev --json --out (a mandatory violation)", () => {
     const update = fs.readFileSync(path.join(out, "scripts", "kubeconfig.update.sh"), "utf8");
     expect(update).toContain(`# environment: HF_TOKEN=${REDACTED}`);
     expect(update).toContain('echo "$HF_TOKEN" | wc -c');
+    const login = fs.readFileSync(path.join(out, "scripts", "login.create.sh"), "utf8");
+    expect(login).toContain(`# stdin: ${REDACTED}`);
+    expect(login).toContain("IFS= read -r token");
   });
 
   it("writes resources.json and policy.json in the documented shapes", () => {
