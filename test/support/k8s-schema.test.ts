@@ -122,6 +122,18 @@ describe("core kinds (kubernetes-models)", () => {
     ]);
   });
 
+  it("rejects duplicate env names in a core pod template (the API would only warn)", () => {
+    const bad = deployment();
+    const env = [
+      { name: "NCCL_DEBUG", value: "WARN" },
+      { name: "NCCL_DEBUG", value: "INFO" },
+    ];
+    bad.spec.template.spec.containers = [container({ env })];
+    expect(validateManifest(bad)).toEqual([
+      "spec.template.spec.containers[0].env: duplicate entries in a list the API treats as a map/set",
+    ]);
+  });
+
   it("documents the gap: unknown fields outside pod templates pass kubernetes-models", () => {
     expect(validateManifest(deployment({ bogus: true }))).toEqual([]);
   });

@@ -10,6 +10,9 @@
  *   LeaderWorkerSet CRD carries (controller-gen output of k8s.io/api): a misspelt container
  *   field fails. Unknown fields outside pod templates (e.g. `spec.bogus` on a Service) are
  *   not caught: kubernetes-models ships only compiled validators, not the JSON schemas.
+ *   That pod-spec check also rejects duplicate keys in list-maps (two containers, volumes
+ *   or env vars with one name): the API server rejects most of these, but only warns about
+ *   a duplicate env name (the later one silently wins); here it is an error either way.
  * - LeaderWorkerSet (`leaderworkerset.x-k8s.io/v1`): the upstream CRD's `openAPIV3Schema`
  *   (vendored under `test/schemas/lws/`, see PROVENANCE.md), strict: wherever the schema
  *   lists `properties` and does not say `x-kubernetes-preserve-unknown-fields`, any other
