@@ -77,6 +77,27 @@ describe("validateVllmServerArgs", () => {
     });
   });
 
+  it("GPU memory utilization must be a fraction in (0, 1]", () => {
+    for (const bad of [0, -0.1, 1.01]) {
+      expect(problems(baseArgs({ engine: { gpuMemoryUtilization: bad } }))).toEqual({
+        "engine.gpuMemoryUtilization": expect.stringMatching(/\(0, 1\]/),
+      });
+    }
+    expect(
+      validateVllmServerArgs(baseArgs({ engine: { gpuMemoryUtilization: 1 } }), "x").engine,
+    ).toMatchObject({
+      gpuMemoryUtilization: 1,
+    });
+  });
+
+  it("a multi-node server needs a launcher vLLM knows", () => {
+    expect(
+      problems(baseArgs({ parallelism: { tensor: 2, nodes: 2 }, launcher: "torchrun" })),
+    ).toEqual({
+      launcher: expect.stringMatching(/mp|ray/),
+    });
+  });
+
   it("prefixes paths with the config root", () => {
     expect(Object.keys(problems(baseArgs({ replicas: 0 }), "models[0]"))).toEqual([
       "models[0].replicas",
