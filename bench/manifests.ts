@@ -3,7 +3,13 @@ import { stringify } from "yaml";
 
 type Obj = Record<string, unknown>;
 
-function vllmContainer(name: string, tp: number, gpus: number, extraArgs: string[] = []): Obj {
+function vllmContainer(
+  name: string,
+  tp: number,
+  gpus: number,
+  shm: boolean,
+  extraArgs: string[] = [],
+): Obj {
   return {
     name,
     image: "vllm/vllm-openai:v0.11.0",
@@ -17,7 +23,7 @@ function vllmContainer(name: string, tp: number, gpus: number, extraArgs: string
     resources: { limits: { "nvidia.com/gpu": gpus }, requests: { "nvidia.com/gpu": gpus } },
     readinessProbe: { httpGet: { path: "/health", port: 8000 } },
     startupProbe: { httpGet: { path: "/health", port: 8000 }, failureThreshold: 120 },
-    volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
+    volumeMounts: shm ? [{ name: "dshm", mountPath: "/dev/shm" }] : [],
   };
 }
 
@@ -42,14 +48,14 @@ export function benchObject(i: number): Obj {
         spec: {
           replicas: 1,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: podSpec(vllmContainer("vllm", 2, 2), shm) },
+          template: { metadata: { labels }, spec: podSpec(vllmContainer("vllm", 2, 2, shm), shm) },
         },
       };
     case 1: {
       const template = (role: string, extra: string[]) => ({
         metadata: { labels: { ...labels, role } },
         spec: podSpec(
-          vllmContainer(role, 8, 8, [
+          vllmContainer(role, 8, 8, shm, [
             "--pipeline-parallel-size",
             "2",
             "--nnodes",
@@ -78,7 +84,7 @@ export function benchObject(i: number): Obj {
         apiVersion: "v1",
         kind: "Pod",
         metadata: { name, namespace: "llm", labels },
-        spec: podSpec(vllmContainer("vllm", 1, 1), shm),
+        spec: podSpec(vllmContainer("vllm", 2, 2, shm), shm),
       };
   }
 }

@@ -1,3 +1,6 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCheck } from "../../cli/check";
@@ -204,5 +207,67 @@ describe("check --policy-config", () => {
     const missing = await check(["--policy-config", fx("none.json"), fx("good.yaml")]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("none.json: cannot read");
+  });
+});
+
+describe("check with the pack's rules", () => {
+  const real = async (argv: string[]) => {
+    let stdout = "";
+    const code = await runCheck(argv, {
+      stdout: { write: (s: string) => (stdout += s) },
+      stderr: { write: () => 0 },
+    });
+    return { code, stdout };
+  };
+
+  it("passes a well-formed tensor-parallel Deployment and fails one without /dev/shm", async () => {
+    const good = await real(["--json", fx("good.yaml")]);
+    expect(JSON.parse(good.stdout)).toEqual({ checked: 2, violations: [] });
+    expect(good.code).toBe(0);
+    const bad = await real(["--json", fx("bad-shm.yaml")]);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout).violations.map((v: { policy: string }) => v.policy)).toContain(
+      "shm-memory-backed",
+    );
+  });
+
+  it("can disable a rule from a policy config", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "check-"));
+    const cfg = join(dir, "policy.json");
+    writeFileSync(cfg, JSON.stringify({ "shm-memory-backed": "disabled" }));
+    const r = await real(["--json", "--policy-config", cfg, fx("bad-shm.yaml")]);
+    expect(JSON.parse(r.stdout).violations.map((v: { policy: string }) => v.policy)).not.toContain(
+      "shm-memory-backed",
+    );
+  });
+});
+
+describe("check as a process", () => {
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "cli/main.ts", "check", ...args], {
+      cwd: join(__dirname, "..", ".."),
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+
+  it("exits 2 with one file:line message, no stack trace", () => {
+    const r = run([fx("dup-keys.yaml")]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`check: ${fx("dup-keys.yaml")}:5:3: Map keys must be unique\n`);
+  });
+
+  it("loads neither the Pulumi SDK nor zod", () => {
+    const r = spawnSync(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "-e",
+        "require('./cli/check'); process.stdout.write(Object.keys(require.cache).filter((k) => /@pulumi|zod/.test(k)).join(','))",
+      ],
+      { cwd: join(__dirname, "..", ".."), encoding: "utf8", timeout: 20_000 },
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe("");
   });
 });
