@@ -1,0 +1,139 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { GpuOperator } from "../components/gpu-operator/operator";
+import { LeaderWorkerSetOperator } from "../components/lws/operator";
+import { MicroK8sCluster } from "../components/microk8s/cluster";
+import type { ModelCacheArgs } from "../components/model/cache";
+import { HuggingFaceToken, ModelCache } from "../components/model/components";
+import type { NetworkArgs } from "../components/nccl/profiles";
+import { VllmServer } from "../components/vllm/server";
+import { chatCurl } from "./curl";
+import { type HomelabSettings, homelabSettings } from "./homelab-settings";
+import { podSecurityFor, workloadNamespace } from "./namespaces";
+import { readRawConfig } from "./raw-config";
+
+/** Port the vLLM Service listens on. */
+const PORT = 8000;
+/** The Secret the token lives in; the vLLM pods reference it by this name. */
+const TOKEN_SECRET = "hf-token";
+
+/** The RoCE link's NCCL settings: one profile, applied identically to leader and workers. */
+export function homelabNetwork(s: HomelabSettings): NetworkArgs {
+  return { profile: "roce-hostnet", socketInterface: s.roceInterface, ibHcas: s.roceHcas };
+}
+
+/**
+ * The home lab: MicroK8s over SSH on a CPU-only controller and GPU workers, the GPU Operator
+ * with host drivers, LeaderWorkerSet, and one model tensor-parallel across the workers over
+ * the RoCE link.
+ */
+export function homelab() {
+  const config = new pulumi.Config();
+  const s = homelabSettings(readRawConfig((key) => config.get(key)));
+  const sshPrivateKey = config.requireSecret("sshPrivateKey");
+  const hfToken = config.requireSecret("hfToken");
+
+  const cluster = new MicroK8sCluster("homelab", {
+    controller: {
+      host: s.controller.host,
+      user: s.sshUser,
+      port: s.sshPort,
+      address: s.controller.address,
+    },
+    workers: s.workers.map((w) => ({
+      host: w.host,
+      user: s.sshUser,
+      port: s.sshPort,
+      address: w.address,
+      nodeName: w.nodeName || undefined,
+      gpu: true,
+    })),
+    privateKey: sshPrivateKey,
+    channel: s.microk8sChannel,
+    purgeOnDestroy: s.purgeOnDestroy,
+  });
+  const provider = new k8s.Provider("homelab", { kubeconfig: cluster.kubeconfig });
+  const inCluster = { provider, dependsOn: [cluster] };
+
+  const gpuOperator = new GpuOperator(
+    "gpu-operator",
+    { preset: "microk8s", version: s.gpuOperatorChart },
+    inCluster,
+  );
+  const lws = new LeaderWorkerSetOperator("lws", { version: s.lwsVersion }, inCluster);
+
+  const network = homelabNetwork(s);
+  const namespace = new k8s.core.v1.Namespace(
+    "llm",
+    workloadNamespace(s.namespace, podSecurityFor([network])),
+    inCluster,
+  );
+  const inNamespace = { provider, dependsOn: [namespace] };
+  const token = new HuggingFaceToken(
+    "hf-token",
+    { token: hfToken, namespace: s.namespace, name: TOKEN_SECRET },
+    inNamespace,
+  );
+
+  let modelCache: ModelCacheArgs;
+  const cacheDeps: pulumi.Resource[] = [];
+  if (s.modelCache.kind === "pvc") {
+    const claim = new ModelCache(
+      "model-cache",
+      {
+        namespace: s.namespace,
+        storageClassName: s.modelCache.storageClass,
+        size: s.modelCache.size,
+        accessMode: "ReadWriteMany",
+      },
+      inNamespace,
+    );
+    cacheDeps.push(claim);
+    modelCache = { claimName: "model-cache" };
+  } else if (s.modelCache.kind === "nfs") {
+    modelCache = { nfsServer: s.modelCache.server, nfsPath: s.modelCache.path };
+  } else {
+    modelCache = { hostPath: s.modelCache.path };
+  }
+
+  const server = new VllmServer(
+    "vllm",
+    {
+      name: "vllm",
+      model: { id: s.model, servedName: s.servedModelName },
+      image: s.image,
+      parallelism: {
+        tensor: s.tensorParallel,
+        pipeline: 1,
+        nodes: s.workers.length,
+        gpusPerNode: 1,
+      },
+      engine: { maxModelLen: s.maxModelLen },
+      network,
+      launcher: "mp",
+      modelCache,
+      tokenSecret: { name: TOKEN_SECRET },
+      namespace: s.namespace,
+      port: PORT,
+      // The GPU Operator's RuntimeClass, backed by the runtime MicroK8sCluster adds to containerd.
+      runtimeClassName: "nvidia",
+      nodeSelector: { "nvidia.com/gpu.present": "true" },
+    },
+    { provider, dependsOn: [gpuOperator, lws, token, ...cacheDeps] },
+  );
+
+  return {
+    kubeconfig: cluster.kubeconfig,
+    nodeNames: cluster.nodeNames,
+    endpoint: server.openaiBaseUrl,
+    curl: server.serviceName.apply((service) =>
+      chatCurl({
+        stack: pulumi.getStack(),
+        namespace: s.namespace,
+        service,
+        port: PORT,
+        model: s.servedModelName,
+      }),
+    ),
+  };
+}
