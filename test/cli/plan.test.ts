@@ -2,7 +2,7 @@
  * `plan` end to end: each run is its own process (Pulumi mocks are process-global), as users
  * run it. The runs start together so the file stays fast.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -65,13 +65,17 @@ let ok: Run;
 let bad: Run;
 let missing: Run;
 let broken: Run;
+let help: Run;
+let unknown: Run;
 beforeAll(async () => {
-  [dev, ok, bad, missing, broken] = await Promise.all([
+  [dev, ok, bad, missing, broken, help, unknown] = await Promise.all([
     plan("dev", "--json", "--out", out),
     plan("ok"),
     plan("bad"),
     planHere("nope"),
     planHere("dev", "--config", badYaml),
+    planHere("--help"),
+    planHere("dev", "--verbose"),
   ]);
 }, 60_000);
 
@@ -170,6 +174,12 @@ describe("plan dev --json --out (a mandatory violation)", () => {
     expect(login).toContain("IFS= read -r token");
   });
 
+  it("writes scripts that pass shellcheck", () => {
+    const dir = path.join(out, "scripts");
+    const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
+    expect(() => execFileSync("shellcheck", ["-S", "warning", ...files])).not.toThrow();
+  });
+
   it("writes resources.json and policy.json in the documented shapes", () => {
     const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
     expect(resources.length).toBe(JSON.parse(dev.stdout).resources.length);
@@ -208,6 +218,14 @@ describe("bad input exits 2 with a message, never a stack trace", () => {
   it("a missing stack settings file", () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/stacks\/Pulumi\.nope\.yaml: no settings file for stack "nope"/);
+  });
+
+  it("an unknown option, with the usage; --help prints it and exits 0", () => {
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option --verbose");
+    expect(unknown.stderr).toContain("usage: llm-serving plan STACK");
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("usage: llm-serving plan STACK");
   });
 
   it("a stack file that is not YAML, with file and line", () => {
