@@ -126,8 +126,11 @@ export interface PlannedNode {
   key: string;
   /** `controller` or `worker`. */
   role: "controller" | "worker";
+  /** Hostname or IP that SSH connects to. */
   host: string;
+  /** SSH user (passwordless sudo). */
   user: string;
+  /** SSH port. */
   port: number;
   /** Whether GPU checks and the containerd `nvidia` runtime apply. */
   gpu: boolean;
@@ -164,7 +167,9 @@ export function plannedNodes(config: MicroK8sClusterConfig): PlannedNode[] {
 
 /** The arguments {@link validateMicroK8sClusterArgs} reads (the component's args). */
 export interface MicroK8sClusterArgsLike {
+  /** Must be present (any non-empty value; usually a secret Output). */
   privateKey?: unknown;
+  /** Checked for shape when it is a plain string (an Output is checked when it resolves). */
   joinToken?: unknown;
   [field: string]: unknown;
 }

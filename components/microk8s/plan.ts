@@ -20,8 +20,9 @@ export interface PlannedCommand {
   key: string;
   /** Key of the node it runs on (its SSH connection). */
   node: string;
-  /** Scripts (not yet wrapped for SSH: see {@link remoteInvocation}). */
+  /** Script run on create (not yet wrapped for SSH: see {@link remoteInvocation}). */
   create: string;
+  /** Script run on destroy, if the step has anything to undo. */
   delete?: string;
   /** Keys of the commands that must have succeeded first. */
   dependsOn: string[];
