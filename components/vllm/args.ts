@@ -414,14 +414,21 @@ export type VllmLauncher = "mp" | "ray";
 
 /** Validated arguments with every default applied: the input of every builder. */
 export interface VllmServerConfig {
-  /** Kubernetes name of the workload and Service. */
+  /** Kubernetes name of the workload (the Service is `<name>-api`). */
   name: string;
+  /** Namespace of every object. */
   namespace: string;
+  /** Whether the component creates the namespace. */
   createNamespace: boolean;
+  /** Container image, pinned. */
   image: string;
+  /** Model id, optional revision, and the name clients use. */
   model: { id: string; revision?: string; servedName: string };
+  /** Parallelism with `gpusPerNode` resolved; tensor × pipeline = nodes × gpusPerNode. */
   parallelism: { tensor: number; pipeline: number; nodes: number; gpusPerNode: number };
+  /** Deployment replicas or LWS groups. */
   replicas: number;
+  /** Engine options; unset ones keep vLLM's defaults. */
   engine: {
     maxModelLen?: number;
     gpuMemoryUtilization?: number;
@@ -436,14 +443,23 @@ export interface VllmServerConfig {
   launcher: VllmLauncher;
   /** The model cache volume and where `HF_HOME` points. */
   modelCache: ModelCacheMount;
+  /** Secret key holding the Hugging Face token, if any. */
   tokenSecret?: { name: string; key: string };
+  /** API and metrics port. */
   port: number;
+  /** Node labels the pods require. */
   nodeSelector: Record<string, string>;
+  /** Pod tolerations. */
   tolerations: IToleration[];
+  /** CPU/memory requests and optional memory limit. */
   resources: { cpu: string; memory: string; memoryLimit?: string };
+  /** RuntimeClass, if set. */
   runtimeClassName?: string;
+  /** `/dev/shm` size limit. */
   shmSize: string;
+  /** Seconds the startup probe allows. */
   startupTimeoutSeconds: number;
+  /** Extra labels on every object. */
   labels: Record<string, string>;
 }
 
