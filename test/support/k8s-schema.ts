@@ -222,36 +222,36 @@ function kubernetesAjv(): Ajv {
   return ajv;
 }
 
-interface LwsValidators {
-  lws: ValidateFunction;
-  podTemplate: ValidateFunction;
-}
+let lwsRoot: Schema | undefined;
+let lwsValidator: ValidateFunction | undefined;
+let podTemplateValidator: ValidateFunction | undefined;
 
-let lwsValidators: LwsValidators | undefined;
-
-/** Compiles (once) the vendored LWS schema and the core PodTemplateSpec expanded inside it. */
-function getLwsValidators(): LwsValidators {
-  if (lwsValidators) return lwsValidators;
+/** The vendored CRD's v1 `openAPIV3Schema` (parsed once). */
+function lwsSchema(): Schema {
+  if (lwsRoot) return lwsRoot;
   const crd = parseYaml(readFileSync(LWS_CRD_PATH, "utf8")) as {
     spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
   };
   const v1 = crd.spec.versions.find((v) => v.name === "v1");
   if (!v1) throw new Error(`${LWS_CRD_PATH}: no v1 version in the CRD`);
-  const root = v1.schema.openAPIV3Schema;
-  const workerTemplate = (
-    (
-      ((root.properties as Schema).spec as Schema).properties as Record<
-        string,
-        { properties: Schema }
-      >
-    ).leaderWorkerTemplate.properties as Schema
-  ).workerTemplate;
-  const ajv = kubernetesAjv();
-  lwsValidators = {
-    lws: ajv.compile(strictSchema(root) as Schema),
-    podTemplate: ajv.compile(strictSchema(workerTemplate) as Schema),
-  };
-  return lwsValidators;
+  lwsRoot = v1.schema.openAPIV3Schema;
+  return lwsRoot;
+}
+
+/** The strict LeaderWorkerSet validator (compiled on first use: it is large). */
+function getLwsValidator(): ValidateFunction {
+  lwsValidator ??= kubernetesAjv().compile(strictSchema(lwsSchema()) as Schema);
+  return lwsValidator;
+}
+
+/** The strict core/v1 PodTemplateSpec that the CRD expands for its worker template. */
+function getPodTemplateValidator(): ValidateFunction {
+  if (podTemplateValidator) return podTemplateValidator;
+  const spec = (lwsSchema().properties as Record<string, Schema>).spec;
+  const lwt = (spec.properties as Record<string, Schema>).leaderWorkerTemplate;
+  const workerTemplate = (lwt.properties as Record<string, Schema>).workerTemplate;
+  podTemplateValidator = kubernetesAjv().compile(strictSchema(workerTemplate) as Schema);
+  return podTemplateValidator;
 }
 
 /** `/spec/containers/0/x` → `spec.containers[0].x`, prefixed. */
@@ -314,7 +314,7 @@ function at(obj: unknown, path: string[]): unknown {
  */
 function podSpecStrictErrors(template: unknown, prefix: string): string[] {
   if (typeof template !== "object" || template === null) return [];
-  const { podTemplate } = getLwsValidators();
+  const podTemplate = getPodTemplateValidator();
   const spec = { spec: (template as Schema).spec };
   return podTemplate(spec) ? [] : formatAjvErrors(prefix, podTemplate.errors);
 }
@@ -333,7 +333,7 @@ export function validateManifest(obj: unknown): string[] {
   }
   const key = `${apiVersion}/${kind}`;
   if (key === LWS_KEY) {
-    const { lws } = getLwsValidators();
+    const lws = getLwsValidator();
     const errors = lws(obj) ? [] : formatAjvErrors("", lws.errors);
     // The CRD types top-level metadata only as `object`; the API server checks ObjectMeta.
     const metadata = (obj as Schema).metadata;
