@@ -21,7 +21,9 @@ export const GKE_NVIDIA_DIR = "/home/kubernetes/bin/nvidia";
  * containerd, whose files live in the snap, not under /etc/containerd.
  * - `CONTAINERD_CONFIG` points at the template (MicroK8s regenerates containerd.toml from it).
  * - `RUNTIME_CONFIG_SOURCE=file=…containerd.toml` makes the toolkit read the running config
- *   from the rendered file instead of `containerd config dump` (no host containerd binary).
+ *   from the rendered file instead of `containerd config dump`: on hosts that also run
+ *   Docker (DGX OS ships it) that command reads Docker's containerd, not the snap's, and
+ *   the toolkit writes a broken template (NVIDIA/gpu-operator#1367).
  * - `NVIDIA_RUNTIME_SET_AS_DEFAULT=true`: with CDI on (the chart default) the operator makes
  *   the `nvidia` runtime non-default and relies on containerd's native CDI; making it the
  *   default, as MicroK8s' own `nvidia` addon does, lets GPU pods run whether or not they
