@@ -1,0 +1,175 @@
+/**
+ * The shipped stacks as users run them offline: `plan` over each example config, one process
+ * per stack (Pulumi mocks are process-global). Proves the examples are clean of mandatory
+ * violations, every manifest validates upstream, and no secret reaches any written file.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { expectValidManifest } from "../support/k8s-schema";
+
+const root = path.join(__dirname, "..", "..");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-stacks-"));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  out: string;
+}
+
+function plan(stack: string, ...extra: string[]): Promise<Run> {
+  const out = path.join(tmp, stack);
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(root, "cli", "main.ts"),
+        "plan",
+        stack,
+        "--json",
+        "--out",
+        out,
+        ...extra,
+      ],
+      {
+        cwd: root,
+        timeout: 90_000,
+        maxBuffer: 32 * 1024 * 1024,
+        env: { ...process.env, NODE_OPTIONS: "" },
+      },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? -1) : 0;
+        resolve({ code: typeof code === "number" ? code : -1, stdout, stderr, out });
+      },
+    );
+  });
+}
+
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** A stack config that holds its secrets in clear, so we can prove they never leak. */
+const LEAKY_TOKEN = "hf_PLAINTOKEN_c0ffee1234567890";
+const LEAKY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----PLAINKEY0123456789";
+const leakyConfig = path.join(tmp, "Pulumi.homelab-leaky.yaml");
+fs.writeFileSync(
+  leakyConfig,
+  fs
+    .readFileSync(path.join(root, "stacks", "Pulumi.homelab.yaml"), "utf8")
+    .replace(/llm-serving:hfToken:\n\s+secure: .*/, `llm-serving:hfToken: ${LEAKY_TOKEN}`)
+    .replace(
+      /llm-serving:sshPrivateKey:\n\s+secure: .*/,
+      `llm-serving:sshPrivateKey: "${LEAKY_KEY}"`,
+    ),
+);
+
+const runs: Record<string, Run> = {};
+beforeAll(async () => {
+  const [homelab, gke, leaky] = await Promise.all([
+    plan("homelab"),
+    plan("gke"),
+    plan("homelab-leaky", "--config", leakyConfig),
+  ]);
+  Object.assign(runs, { homelab, gke, leaky });
+}, 120_000);
+
+describe.each(["homelab", "gke"])("plan %s (shipped example)", (stack) => {
+  it("exits 0: no mandatory violation", () => {
+    const run = runs[stack];
+    expect(run.stderr).toMatch(/^plan: wrote \d+ files to /);
+    const report = JSON.parse(run.stdout);
+    expect(report.violations.filter((v: { level: string }) => v.level === "mandatory")).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+
+  it("renders manifests that validate against the upstream schemas", () => {
+    const files = filesUnder(path.join(runs[stack].out, "manifests"));
+    expect(files.length).toBeGreaterThan(4);
+    for (const file of files) {
+      const object = parse(fs.readFileSync(file, "utf8"));
+      if (object.apiVersion === "networking.gke.io/v1") continue; // checked in test/gke
+      expectValidManifest(object);
+    }
+  });
+});
+
+describe("plan homelab", () => {
+  it("serves TP 2 across both DGX Sparks as one LeaderWorkerSet over the RoCE link", () => {
+    const lws = parse(
+      fs.readFileSync(
+        path.join(
+          runs.homelab.out,
+          "manifests",
+          "leaderworkerset.x-k8s.io-v1-LeaderWorkerSet--vllm-lws.yaml",
+        ),
+        "utf8",
+      ),
+    );
+    expect(lws.spec.leaderWorkerTemplate.size).toBe(2);
+    const leader = lws.spec.leaderWorkerTemplate.leaderTemplate.spec;
+    expect(leader.hostNetwork).toBe(true);
+    expect(leader.runtimeClassName).toBe("nvidia");
+    expect(leader.containers[0].args[0]).toContain("--tensor-parallel-size 2");
+    expect(leader.containers[0].env).toContainEqual({
+      name: "NCCL_SOCKET_IFNAME",
+      value: "enp1s0f0np0",
+    });
+  });
+
+  it("writes every remote script, create and delete", () => {
+    const scripts = fs.readdirSync(path.join(runs.homelab.out, "scripts"));
+    for (const step of [
+      "preflight-controller",
+      "install-worker-0",
+      "join-worker-1",
+      "runtime-worker-0",
+      "kubeconfig",
+    ]) {
+      expect(scripts).toContain(`homelab-${step}.create.sh`);
+    }
+    expect(scripts.some((s) => s.endsWith(".delete.sh"))).toBe(true);
+  });
+
+  it("redacts secrets held in clear in the stack file from every output and file", () => {
+    const run = runs.leaky;
+    expect(run.code).toBe(0);
+    const texts = [
+      run.stdout,
+      run.stderr,
+      ...filesUnder(run.out).map((f) => fs.readFileSync(f, "utf8")),
+    ];
+    for (const text of texts) {
+      expect(text).not.toContain(LEAKY_TOKEN);
+      expect(text).not.toContain("PLAINKEY0123456789");
+    }
+    const report = JSON.parse(run.stdout);
+    expect(report.outputs.kubeconfig).toBe("[secret]");
+  });
+});
+
+describe("plan gke", () => {
+  it("creates the three shapes, the RDMA one in its own privileged namespace", () => {
+    const manifests = fs.readdirSync(path.join(runs.gke.out, "manifests"));
+    expect(manifests).toContain("apps-v1-Deployment--single-gpu-deployment.yaml");
+    expect(manifests).toContain("apps-v1-Deployment--one-node-deployment.yaml");
+    expect(manifests).toContain("leaderworkerset.x-k8s.io-v1-LeaderWorkerSet--multi-node-lws.yaml");
+    const rdmaNs = parse(
+      fs.readFileSync(path.join(runs.gke.out, "manifests", "v1-Namespace--llm-rdma.yaml"), "utf8"),
+    );
+    expect(rdmaNs.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("privileged");
+    const ns = parse(
+      fs.readFileSync(path.join(runs.gke.out, "manifests", "v1-Namespace--llm.yaml"), "utf8"),
+    );
+    expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("baseline");
+  });
+});
