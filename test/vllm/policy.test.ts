@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { evaluateManifests } from "../../policy/engine";
+import { objectsOf, PROFILE_ARGS, plan, SHAPES } from "./fixtures";
+
+describe("the project's policy pack", () => {
+  it("finds nothing to object to in any shape x profile x launcher", () => {
+    let evaluated = 0;
+    for (const [shape, parallelism] of Object.entries(SHAPES)) {
+      const nodes = parallelism?.nodes ?? 1;
+      for (const [profile, network] of Object.entries(PROFILE_ARGS)) {
+        if (profile === "nvlink" && nodes > 1) continue;
+        for (const launcher of nodes > 1 ? ["mp", "ray"] : [undefined]) {
+          const objects = objectsOf(
+            plan({ parallelism, network, launcher, createNamespace: true }),
+          );
+          const found = evaluateManifests(
+            objects.map((object, i) => ({
+              object: object as never,
+              id: `${shape}/${profile}#${i}`,
+            })),
+          );
+          expect(found, `${shape}, ${profile}, ${launcher ?? "single node"}`).toEqual([]);
+          evaluated++;
+        }
+      }
+    }
+    expect(evaluated).toBe(3 * 4 + 2 * 3 * 2);
+  });
+});
