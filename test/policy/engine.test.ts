@@ -296,3 +296,17 @@ describe("evaluateStack", () => {
     expect(await evaluateStack([lws], { "fake-controller": "disabled" }, fakeRules)).toEqual([]);
   });
 });
+
+describe("the shipped example config", () => {
+  it("resolves against the pack's rules and names every rule", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { rules } = await import("../../policy/rules");
+    const example = JSON.parse(
+      readFileSync(join(__dirname, "..", "..", "policy", "config.example.json"), "utf8"),
+    );
+    const settings = resolvePolicyConfig(example, rules, "config.example.json");
+    expect(Object.keys(example).sort()).toEqual(rules.map((r) => r.id).sort());
+    for (const rule of rules) expect(settings.get(rule.id)?.level).toBe(rule.enforcementLevel);
+  });
+});
