@@ -120,7 +120,8 @@ export interface VllmServerArgs {
   /**
    * How pods of one multi-node server start vLLM: `mp` (vLLM >= 0.11.1 multiprocessing:
    * `--nnodes/--node-rank/--master-addr`, workers `--headless`; no Ray needed) or `ray`
-   * (a Ray cluster per group; the image must contain Ray). Only for nodes > 1. Defaults to `mp`.
+   * (a Ray cluster per group; the image must contain Ray). Only used when nodes > 1 (`ray` on
+   * one node is rejected, `mp` accepted). Defaults to `mp`.
    */
   launcher?: string;
   /** Model cache volume, mounted at `HF_HOME`. Defaults to an emptyDir (downloads on every start). */
@@ -346,10 +347,11 @@ const schema = z
           );
         }
         const launcher = v.launcher;
-        if (nodes === 1 && launcher !== undefined) {
+        // `mp` is the default and harmless on one node; asking for Ray there is a mistake.
+        if (nodes === 1 && launcher === "ray") {
           issue(
             ["launcher"],
-            "a launcher only starts multi-node servers (parallelism.nodes > 1): remove it",
+            "the ray launcher only starts multi-node servers (parallelism.nodes > 1); on one node vLLM starts its own workers: remove it",
           );
         }
         if (nodes > 1) {

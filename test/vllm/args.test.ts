@@ -134,10 +134,11 @@ describe("validateVllmServerArgs", () => {
     });
   });
 
-  it("a launcher only for multi-node servers, and never on its own port", () => {
+  it("ray only for multi-node servers (mp, the default, is fine anywhere), never on its own port", () => {
     expect(problems(baseArgs({ launcher: "ray" }))).toEqual({
       launcher: expect.stringMatching(/only starts multi-node/),
     });
+    expect(validateVllmServerArgs(baseArgs({ launcher: "mp" }), "x").launcher).toBe("mp");
     expect(
       problems(baseArgs({ parallelism: { tensor: 2, nodes: 2 }, launcher: "ray", port: 6379 })),
     ).toEqual({ port: expect.stringMatching(/ray launcher's own port/) });
