@@ -1,7 +1,18 @@
-/** vLLM serving: the `VllmServer` component and its pure builders. */
+/**
+ * vLLM serving: the `VllmServer` component, its arguments, and the pure plan behind it.
+ * The finer builders stay importable from their modules; the package API keeps to names
+ * that say they are about vLLM.
+ */
 export * from "./args";
-export * from "./command";
+export { roleScript, serveArgs, type VllmRole } from "./command";
 export * from "./plan";
 export * from "./server";
-export * from "./service";
-export * from "./workload";
+export { vllmNamespace, vllmService } from "./service";
+export {
+  type ILeaderWorkerSet,
+  LWS_GROUP_KEY_LABEL,
+  LWS_NAME_LABEL,
+  LWS_WORKER_INDEX_LABEL,
+  vllmDeployment,
+  vllmLeaderWorkerSet,
+} from "./workload";
