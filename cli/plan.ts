@@ -16,7 +16,7 @@ import {
   SECRET_PLACEHOLDER,
   stackConfigFile,
 } from "./plan-project";
-import { knownSecrets, makeRedactor, type Redactor, secretStrings } from "./plan-redact";
+import { knownSecrets, makeRedactor, REDACTED, type Redactor, secretStrings } from "./plan-redact";
 import type { ProgramRun } from "./plan-run";
 import {
   manifestFiles,
@@ -28,6 +28,7 @@ import {
   scriptFiles,
   withAutoNames,
 } from "./plan-view";
+import { unwrapSecrets } from "./recorder";
 
 /** Command-line options of `plan`. */
 export interface PlanOptions {
@@ -149,7 +150,8 @@ export async function plan(
     project: project.name,
     stack: options.stack,
     resources,
-    outputs: redact.value(run.outputs) as Record<string, unknown>,
+    // Like `pulumi stack output`: a secret output is hidden whole, whatever it contains.
+    outputs: redact.value(unwrapSecrets(run.outputs, REDACTED)) as Record<string, unknown>,
     checked: recorded.length,
     violations,
     files: [],
