@@ -168,13 +168,14 @@ export const configKeys = {
     type: "string",
     default: "",
     stack: "both",
-    description: "pvc: StorageClass of the cache claim (ReadWriteMany for multi-node).",
+    description:
+      "StorageClass of model cache claims (homelab pvc mode: ReadWriteMany; gke one-node models); empty = cluster default.",
   },
   modelCacheSize: {
     type: "string",
     default: "200Gi",
     stack: "both",
-    description: "pvc: size of the cache claim.",
+    description: "Size of each model cache claim.",
   },
 
   // -- gke --

@@ -115,8 +115,7 @@ export function gke() {
           gpusPerNode: m.gpusPerNode,
         },
         network: { profile: m.profile },
-        // Only multi-node groups have a launcher; vLLM on one node starts its own workers.
-        launcher: m.nodes > 1 ? "mp" : undefined,
+        launcher: "mp",
         modelCache: cache,
         tokenSecret: { name: TOKEN_SECRET },
         namespace: ns.name,

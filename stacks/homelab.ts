@@ -108,7 +108,9 @@ export function homelab() {
         nodes: s.workers.length,
         gpusPerNode: 1,
       },
-      engine: { maxModelLen: s.maxModelLen },
+      // GB10 shares system memory with the CPU: vLLM's default 0.9 leaves the host too little
+      // and NVIDIA's DGX Spark notes report out-of-memory kills.
+      engine: { maxModelLen: s.maxModelLen, gpuMemoryUtilization: 0.7 },
       network,
       launcher: "mp",
       modelCache,

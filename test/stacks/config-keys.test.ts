@@ -16,6 +16,7 @@ describe("Pulumi.yaml config block", () => {
     for (const [name, key] of Object.entries(configKeys)) {
       const d = declared[name];
       expect(d.type, name).toBe(key.type);
+      expect(d.description, name).toBe(key.description);
       expect(d.secret ?? false, name).toBe("secret" in key && key.secret === true);
       expect(d.default, name).toEqual("default" in key ? key.default : undefined);
       if (key.type === "array") expect(d.items, name).toEqual({ type: "string" });
@@ -33,6 +34,20 @@ describe("Pulumi.yaml config block", () => {
     expect(project.main).toBe("stacks/index.ts");
     expect(project.stackConfigDir).toBe("stacks");
     expect(project.runtime.options.nodeargs).toContain("tsx");
+  });
+});
+
+describe("docs", () => {
+  it.each(["homelab", "gke"])("docs/%s.md documents every key the stack reads", (stack) => {
+    const doc = readFileSync(join(__dirname, `../../docs/${stack}.md`), "utf8");
+    for (const [name, key] of Object.entries(configKeys)) {
+      if (key.stack !== stack && key.stack !== "both") continue;
+      const rows = doc.split("\n").filter((line) => line.startsWith(`| \`${name}\` |`));
+      expect(
+        rows.some((row) => row.includes(key.description)),
+        `${stack}: ${name}`,
+      ).toBe(true);
+    }
   });
 });
 
