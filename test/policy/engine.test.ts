@@ -310,3 +310,81 @@ describe("the shipped example config", () => {
     for (const rule of rules) expect(settings.get(rule.id)?.level).toBe(rule.enforcementLevel);
   });
 });
+
+describe("evaluateStack with the pack's rules", () => {
+  const stackUrn = "urn:pulumi:dev::llm::pulumi:pulumi:Stack::llm-dev";
+  const urn = (type: string, name: string) => `urn:pulumi:dev::llm::${type}::${name}`;
+  const lwsObject = (name: string) => ({
+    apiVersion: "leaderworkerset.x-k8s.io/v1",
+    kind: "LeaderWorkerSet",
+    metadata: { name, namespace: "llm" },
+    spec: {
+      leaderWorkerTemplate: {
+        size: 1,
+        workerTemplate: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: "c", image: "busybox:1.36" }] },
+        },
+      },
+    },
+  });
+
+  it("sees the LWS controller through a dependency on the operator component", async () => {
+    const opType = "llm-serving:index:LeaderWorkerSetOperator";
+    const relType = "kubernetes:helm.sh/v3:Release";
+    const lwsType = "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet";
+    const base = [
+      {
+        type: "pulumi:pulumi:Stack",
+        name: "llm-dev",
+        urn: stackUrn,
+        parent: "",
+        dependencies: [],
+        inputs: {},
+      },
+      {
+        type: opType,
+        name: "lws",
+        urn: urn(opType, "lws"),
+        parent: stackUrn,
+        dependencies: [],
+        inputs: {},
+      },
+      {
+        type: relType,
+        name: "lws",
+        urn: urn(relType, "lws"),
+        parent: urn(opType, "lws"),
+        dependencies: [],
+        inputs: { chart: "oci://registry.k8s.io/lws/charts/lws" },
+      },
+    ];
+    const ok = {
+      type: lwsType,
+      name: "ok",
+      urn: urn(lwsType, "ok"),
+      parent: stackUrn,
+      dependencies: [urn(opType, "lws")],
+      inputs: lwsObject("ok"),
+    };
+    const orphan = {
+      type: lwsType,
+      name: "orphan",
+      urn: urn(lwsType, "orphan"),
+      parent: stackUrn,
+      dependencies: [],
+      inputs: lwsObject("orphan"),
+    };
+    const v = (await evaluateStack([...base, ok, orphan])).filter(
+      (x) => x.policy === "lws-controller-installed",
+    );
+    expect(v.map((x) => [x.level, x.resource])).toEqual([
+      ["mandatory", "LeaderWorkerSet/llm/orphan"],
+    ]);
+    expect(
+      await evaluateStack([...base, orphan], {
+        "lws-controller-installed": { preinstalled: true },
+      }),
+    ).not.toContainEqual(expect.objectContaining({ policy: "lws-controller-installed" }));
+  });
+});
