@@ -23,7 +23,11 @@ function flag(name: string, fallback: number): number {
 }
 
 /** `/usr/bin/time` (GNU) reports a child's CPU time; without it only wall-clock is measured. */
-const GNU_TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+const GNU_TIME =
+  existsSync("/usr/bin/time") &&
+  spawnSync("/usr/bin/time", ["-f", "%U", "true"], { stdio: "ignore" }).status === 0
+    ? "/usr/bin/time"
+    : undefined;
 
 interface Timing {
   /** Wall-clock milliseconds of the whole process. */
