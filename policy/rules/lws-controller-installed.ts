@@ -16,8 +16,8 @@ function text(value: unknown): string {
 
 /** True for an entry that installs the LeaderWorkerSet controller. */
 export function installsLwsController(entry: StackEntry): boolean {
-  if (entry.id.includes("LeaderWorkerSetOperator")) return true;
-  const type = entry.type ?? "";
+  if (typeof entry.id === "string" && entry.id.includes("LeaderWorkerSetOperator")) return true;
+  const type = typeof entry.type === "string" ? entry.type : "";
   const inputs = entry.inputs ?? {};
   if (HELM_TYPES.has(type)) {
     const repo = (inputs.repositoryOpts as { repo?: unknown } | undefined)?.repo;
@@ -30,10 +30,17 @@ export function installsLwsController(entry: StackEntry): boolean {
   return false;
 }
 
+function depsOf(entry: StackEntry): string[] {
+  return Array.isArray(entry.dependencies)
+    ? entry.dependencies.filter((d): d is string => typeof d === "string")
+    : [];
+}
+
 function isLwsEntry(entry: StackEntry): boolean {
   return (
     isLeaderWorkerSet(entry.object) ||
-    (entry.type ?? "").startsWith("kubernetes:leaderworkerset.x-k8s.io/")
+    (typeof entry.type === "string" &&
+      entry.type.startsWith("kubernetes:leaderworkerset.x-k8s.io/"))
   );
 }
 
@@ -66,7 +73,7 @@ export const lwsControllerInstalled: StackRule = {
     for (const entry of entries) {
       if (!isLwsEntry(entry)) continue;
       const seen = new Set<string>();
-      const queue = [...entry.dependencies];
+      const queue = [...depsOf(entry)];
       let found = false;
       while (queue.length > 0 && !found) {
         const id = queue.shift() as string;
@@ -75,7 +82,7 @@ export const lwsControllerInstalled: StackRule = {
         const dep = byId.get(id);
         // A dependency outside the entry list can still be the operator component (by URN).
         if (dep ? installsLwsController(dep) : id.includes("LeaderWorkerSetOperator")) found = true;
-        else if (dep) queue.push(...dep.dependencies);
+        else if (dep) queue.push(...depsOf(dep));
       }
       if (found) continue;
       const name = entry.object.metadata?.name ?? entry.id;

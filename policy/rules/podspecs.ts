@@ -62,8 +62,11 @@ export interface PodSpec {
 /** The part a pod template plays in its workload. */
 export type PodRole = "leader" | "worker" | "single";
 
-/** Label values a controller adds to the pods it creates: fixed values, or any value. */
-export type GeneratedLabels = Record<string, string[] | "any">;
+/**
+ * Label values a controller adds to the pods it creates: fixed values, any value, or an
+ * integer range (LWS worker indexes; a range, not a list, so a huge `size` costs nothing).
+ */
+export type GeneratedLabels = Record<string, string[] | "any" | { from: number; to: number }>;
 
 /** One pod template of a workload, with what the rules need to know about its group. */
 export interface PodTemplate {
@@ -255,7 +258,6 @@ function lwsTemplates(
   const lwt = asRecord(spec.leaderWorkerTemplate);
   const size = Math.max(1, toCount(lwt.size, 1));
   const hasLeader = Boolean(lwt.leaderTemplate && typeof lwt.leaderTemplate === "object");
-  const indexes = (from: number) => Array.from({ length: size - from }, (_, i) => `${i + from}`);
   const common = {
     groupSize: size,
     replicas: toCount(spec.replicas, 1),
@@ -273,7 +275,7 @@ function lwsTemplates(
         role: "leader",
         podsPerGroup: 1,
         includesLeader: true,
-        generatedLabels: { ...dynamic, [LWS_WORKER_INDEX_LABEL]: ["0"] },
+        generatedLabels: { ...dynamic, [LWS_WORKER_INDEX_LABEL]: { from: 0, to: 0 } },
       })
     : [];
   const worker = fromTemplate(lwt.workerTemplate, `${base}.workerTemplate`, {
@@ -281,7 +283,10 @@ function lwsTemplates(
     role: "worker",
     podsPerGroup: hasLeader ? size - 1 : size,
     includesLeader: !hasLeader,
-    generatedLabels: { ...dynamic, [LWS_WORKER_INDEX_LABEL]: indexes(hasLeader ? 1 : 0) },
+    generatedLabels: {
+      ...dynamic,
+      [LWS_WORKER_INDEX_LABEL]: { from: hasLeader ? 1 : 0, to: size - 1 },
+    },
   });
   // A group of one with a leader template has no worker pods at all.
   return hasLeader && size === 1 ? leader : [...leader, ...worker];
@@ -349,6 +354,10 @@ export function usesHostNetwork(spec: PodSpec): boolean {
 export function podMayCarryLabel(t: PodTemplate, key: string, value: string): boolean {
   if (key in t.labels) return t.labels[key] === value;
   const generated = t.generatedLabels[key];
+  if (generated === undefined) return false;
   if (generated === "any") return true;
-  return Array.isArray(generated) && generated.includes(value);
+  if (Array.isArray(generated)) return generated.includes(value);
+  if (!/^\d+$/.test(value)) return false;
+  const n = Number(value);
+  return n >= generated.from && n <= generated.to;
 }

@@ -25,6 +25,10 @@ export function gkeInterfaceNetworks(annotations: Record<string, string>): strin
   }
 }
 
+function isInfiniband(path: unknown): boolean {
+  return typeof path === "string" && path.startsWith("/dev/infiniband");
+}
+
 /** Why a template uses RDMA (for the message), or undefined when nothing says it does. */
 export function rdmaEvidence(t: TemplateFacts, resourcePrefixes: string[]): string | undefined {
   const rdmaNetworks = gkeInterfaceNetworks(t.template.annotations).filter((n) => /rdma/i.test(n));
@@ -37,13 +41,11 @@ export function rdmaEvidence(t: TemplateFacts, resourcePrefixes: string[]): stri
     const rdma = resources.find((r) => resourcePrefixes.some((p) => r.startsWith(p)));
     if (rdma !== undefined) return `container "${c.name}" requests ${rdma}`;
   }
-  const ib = volumesOf(t.template.spec).find((v) =>
-    v.hostPath?.path?.startsWith("/dev/infiniband"),
-  );
+  const ib = volumesOf(t.template.spec).find((v) => isInfiniband(v.hostPath?.path));
   if (ib !== undefined) return `volume "${ib.name ?? ""}" maps /dev/infiniband`;
   for (const c of t.containers) {
     const mount = asArray<VolumeMount>(c.container.volumeMounts).find((m) =>
-      m.mountPath?.startsWith("/dev/infiniband"),
+      isInfiniband(m.mountPath),
     );
     if (mount !== undefined) return `container "${c.name}" mounts /dev/infiniband`;
     if (c.env.has("NCCL_IB_HCA") && literalEnv(c, "NCCL_IB_DISABLE") !== "1") {

@@ -91,7 +91,7 @@ export const shmMemoryBacked: ResourceRule = {
     if (shmMemoryBacked.validate(object, config).length === 0) return undefined;
     const fixed = structuredClone(object);
     const sizeLimit = configString(config, "remediationSizeLimit", "16Gi");
-    for (const t of analyzeObject(fixed)) {
+    for (const t of analyzeObject(fixed, { fresh: true })) {
       if (needsShm(t) === undefined) continue;
       const spec = t.template.spec;
       const volumes = volumesOf(spec);

@@ -80,9 +80,23 @@ export function analyzeTemplate(t: PodTemplate): TemplateFacts {
   return { template: t, containers, podGpus, workload, multiNode };
 }
 
-/** Every template of `object`, analysed. */
-export function analyzeObject(object: K8sObject): TemplateFacts[] {
-  return podTemplates(object).map(analyzeTemplate);
+// Nine rules analyse the same object; `check` runs them over thousands of objects. Objects
+// are treated as immutable while rules read them (every front end hands rules fresh
+// objects); code that edits an object (remediation) analyses its copy with `fresh`.
+const analysisCache = new WeakMap<object, TemplateFacts[]>();
+
+/**
+ * Every template of `object`, analysed. The result is cached per object identity; pass
+ * `fresh: true` to analyse an object you are about to modify (nothing is cached then).
+ */
+export function analyzeObject(object: K8sObject, options?: { fresh?: boolean }): TemplateFacts[] {
+  if (options?.fresh) return podTemplates(object).map(analyzeTemplate);
+  let facts = analysisCache.get(object);
+  if (facts === undefined) {
+    facts = podTemplates(object).map(analyzeTemplate);
+    analysisCache.set(object, facts);
+  }
+  return facts;
 }
 
 /** GPUs of one whole group: Σ over the object's templates of pods per group × GPUs per pod. */
