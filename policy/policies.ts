@@ -56,8 +56,9 @@ function report(
       enforcementLevel: "advisory",
       urn,
     };
-    // The runtime accepts this object (it is how per-violation levels travel); the published
-    // type only names the string form.
+    // The object overload of reportViolation (pulumi/pulumi-policy#424, in @pulumi/policy
+    // 1.21) carries a per-violation level; it is kept out of the published type for now, hence
+    // the cast. The analyzer test proves the level arrives as advisory over gRPC.
     (reportViolation as unknown as (v: ViolationObject) => void)(violation);
     return;
   }
