@@ -4,7 +4,7 @@
  * `# Source:` comments are plain YAML), JSON, and `List` kinds. Every problem is reported with
  * its file and line; nothing here throws for bad input.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Composer, LineCounter, Parser } from "yaml";
 import type { ManifestObject } from "../policy/engine";
@@ -24,14 +24,18 @@ export interface LoadedInput {
 }
 
 /** The manifest files under `path`, sorted so runs are reproducible. */
-function walk(path: string, into: string[]): void {
+function walk(path: string, into: string[], seen = new Set<string>()): void {
+  // Symlinked directories are followed once each, so a link cycle cannot loop forever.
+  const real = realpathSync(path);
+  if (seen.has(real)) return;
+  seen.add(real);
   for (const entry of readdirSync(path, { withFileTypes: true }).sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   )) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const full = join(path, entry.name);
     const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(full).isDirectory());
-    if (isDir) walk(full, into);
+    if (isDir) walk(full, into, seen);
     else if (MANIFEST_EXTENSIONS.test(entry.name)) into.push(full);
   }
 }
