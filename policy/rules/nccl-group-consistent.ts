@@ -17,6 +17,8 @@ function ncclEnv(t: TemplateFacts, prefixes: string[]): Map<string, string> {
       );
     }
     if (c.sourcesGibEnv) env.set("(gIB set_nccl_env.sh)", "sourced");
+    // Variables from envFrom are invisible here; the sources themselves must match.
+    for (const source of c.envFrom) env.set(`(envFrom ${source})`, "used");
   }
   return env;
 }

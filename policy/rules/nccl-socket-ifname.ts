@@ -57,6 +57,8 @@ export const ncclSocketIfname: ResourceRule = {
       if (situation === undefined) continue;
       for (const c of t.workload) {
         if (c.env.has("NCCL_SOCKET_IFNAME") || c.sourcesGibEnv) continue;
+        // An envFrom ConfigMap/Secret may set it; a resource rule cannot see its keys.
+        if (c.envFrom.length > 0) continue;
         findings.push({
           message: `${describeTemplate(t.template)}: container "${c.name}" is part of a multi-node group and ${situation} but does not set NCCL_SOCKET_IFNAME; pin it to the interface the nodes reach each other on.`,
         });

@@ -1,4 +1,6 @@
 import {
+  asArray,
+  asRecord,
   type Container,
   containerGpus,
   containerName,
@@ -28,6 +30,8 @@ export interface ContainerFacts extends ContainerLaunch {
   isVllm: boolean;
   /** Env entries by name (the last one wins, as in Kubernetes). */
   env: Map<string, EnvVar>;
+  /** `envFrom` sources, as `configMap:<name>` / `secret:<name>` (their keys are unknown here). */
+  envFrom: string[];
 }
 
 /** What the rules know about one pod template. */
@@ -55,6 +59,17 @@ export function templateVars(t: PodTemplate, container: Container): Vars {
   return vars;
 }
 
+function envFromSources(c: Container): string[] {
+  return asArray<Record<string, unknown>>(c.envFrom).map((source) => {
+    const cm = asRecord(source.configMapRef).name;
+    const secret = asRecord(source.secretRef).name;
+    const prefix = typeof source.prefix === "string" ? `${source.prefix}` : "";
+    if (typeof cm === "string") return `configMap:${cm}${prefix ? ` prefix ${prefix}` : ""}`;
+    if (typeof secret === "string") return `secret:${secret}${prefix ? ` prefix ${prefix}` : ""}`;
+    return "unknown";
+  });
+}
+
 /** Analyses one template. */
 export function analyzeTemplate(t: PodTemplate): TemplateFacts {
   const containers = containersOf(t.spec).map((c): ContainerFacts => {
@@ -68,6 +83,7 @@ export function analyzeTemplate(t: PodTemplate): TemplateFacts {
       gpus: containerGpus(c),
       isVllm: isVllmImage(c.image) || launch.launches.length > 0,
       env,
+      envFrom: envFromSources(c),
     };
   });
   const podGpus = containers.reduce((sum, c) => sum + c.gpus, 0);
