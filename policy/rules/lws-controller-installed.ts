@@ -85,7 +85,8 @@ export const lwsControllerInstalled: StackRule = {
         else if (dep) queue.push(...depsOf(dep));
       }
       if (found) continue;
-      const name = entry.object.metadata?.name ?? entry.id;
+      const meta = entry.object?.metadata;
+      const name = typeof meta?.name === "string" ? meta.name : entry.id;
       out.push({
         entry,
         finding: {

@@ -111,6 +111,8 @@ export const LWS_WORKER_INDEX_LABEL = "leaderworkerset.sigs.k8s.io/worker-index"
 /** True for a LeaderWorkerSet of any version of its API group. */
 export function isLeaderWorkerSet(object: K8sObject): boolean {
   return (
+    object !== null &&
+    typeof object === "object" &&
     object.kind === "LeaderWorkerSet" &&
     typeof object.apiVersion === "string" &&
     object.apiVersion.startsWith(`${LWS_GROUP}/`)
@@ -173,6 +175,7 @@ const JOB_LABELS: GeneratedLabels = {
  * and `podsPerGroup = size`, so rules never report one spec twice. Other objects have none.
  */
 export function podTemplates(object: K8sObject): PodTemplate[] {
+  if (object === null || typeof object !== "object") return [];
   const kind = typeof object.kind === "string" ? object.kind : "";
   const metadata = asRecord(object.metadata);
   const name = typeof metadata.name === "string" ? metadata.name : "";

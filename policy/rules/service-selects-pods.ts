@@ -3,7 +3,7 @@ import { asRecord, type PodTemplate, podMayCarryLabel, podTemplates } from "./po
 import type { Finding, K8sObject, RuleConfig, StackEntry, StackRule } from "./types";
 
 function namespaceOf(object: K8sObject): string {
-  const ns = object.metadata?.namespace;
+  const ns = asRecord(object.metadata).namespace;
   return typeof ns === "string" && ns !== "" ? ns : "default";
 }
 
@@ -73,12 +73,13 @@ export const serviceSelectsPods: StackRule = {
     }
     const out: { entry: StackEntry; finding: Finding }[] = [];
     for (const entry of entries) {
-      const object = entry.object;
+      const object = asRecord(entry.object) as K8sObject;
       if (object.kind !== "Service" || (object.apiVersion ?? "v1") !== "v1") continue;
       const selector = selectorOf(object);
       if (selector === undefined) continue;
       const ns = namespaceOf(object);
-      const name = object.metadata?.name ?? "";
+      const meta = asRecord(object.metadata);
+      const name = typeof meta.name === "string" ? meta.name : "";
       if (ignore.has(`${ns}/${name}`)) continue;
       const candidates = templatesByNs.get(ns) ?? [];
       const hit = candidates.some((t) =>

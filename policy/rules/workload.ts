@@ -106,7 +106,9 @@ const analysisCache = new WeakMap<object, TemplateFacts[]>();
  * `fresh: true` to analyse an object you are about to modify (nothing is cached then).
  */
 export function analyzeObject(object: K8sObject, options?: { fresh?: boolean }): TemplateFacts[] {
-  if (options?.fresh) return podTemplates(object).map(analyzeTemplate);
+  if (options?.fresh || object === null || typeof object !== "object") {
+    return podTemplates(object).map(analyzeTemplate);
+  }
   let facts = analysisCache.get(object);
   if (facts === undefined) {
     facts = podTemplates(object).map(analyzeTemplate);

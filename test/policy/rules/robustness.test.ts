@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { rules } from "../../../policy/rules";
 import { withDefaults } from "../../../policy/rules/config";
 import type { K8sObject, StackEntry } from "../../../policy/rules/types";
@@ -233,5 +233,21 @@ describe("rules on malformed input", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("rules on missing objects", () => {
+  it("skip entries and objects that are not objects at all", () => {
+    for (const rule of rules) {
+      const config = withDefaults(rule);
+      for (const bad of [null, undefined, "Deployment", 3]) {
+        if (rule.scope === "resource") {
+          expect(rule.validate(bad as never, config)).toEqual([]);
+        } else {
+          const entry = { object: bad, id: "x", dependencies: [] } as never as StackEntry;
+          expect(rule.validate([entry], config, "stack")).toEqual([]);
+        }
+      }
+    }
   });
 });
