@@ -3,32 +3,6 @@
  * This file is the package's public API.
  */
 
-export * from "./gke/networks";
-export * from "./model/cache";
-export * from "./validation";
-export * from "./versions";
-
-// -- vllm + nccl --
-export * from "./nccl/profiles";
-export * from "./vllm";
-
-// -- gpu-operator, lws, model --
-export * from "./gpu-operator/merge";
-export * from "./gpu-operator/operator";
-export * from "./gpu-operator/plan";
-export * from "./gpu-operator/presets";
-export * from "./lws/operator";
-export * from "./lws/plan";
-export * from "./model/claim";
-export * from "./model/components";
-export * from "./model/token";
-
-// -- microk8s --
-export * from "./microk8s/cluster";
-export * from "./microk8s/config";
-export * from "./microk8s/plan";
-export * from "./microk8s/token";
-
 // -- gke --
 export * from "./gke/cluster";
 export * from "./gke/cluster-args";
@@ -37,3 +11,25 @@ export * from "./gke/gib";
 export * from "./gke/kubeconfig";
 export * from "./gke/multinetwork";
 export * from "./gke/network-plan";
+export * from "./gke/networks";
+// -- gpu-operator, lws, model --
+export * from "./gpu-operator/merge";
+export * from "./gpu-operator/operator";
+export * from "./gpu-operator/plan";
+export * from "./gpu-operator/presets";
+export * from "./lws/operator";
+export * from "./lws/plan";
+// -- microk8s --
+export * from "./microk8s/cluster";
+export * from "./microk8s/config";
+export * from "./microk8s/plan";
+export * from "./microk8s/token";
+export * from "./model/cache";
+export * from "./model/claim";
+export * from "./model/components";
+export * from "./model/token";
+// -- vllm + nccl --
+export * from "./nccl/profiles";
+export * from "./validation";
+export * from "./versions";
+export * from "./vllm";

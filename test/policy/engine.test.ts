@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PolicyConfigError, resolvePolicyConfig } from "../../policy/config";
 import {
@@ -7,6 +9,7 @@ import {
   type StackResource,
 } from "../../policy/engine";
 import { kindOfType, resourceLabel } from "../../policy/objects";
+import { rules } from "../../policy/rules";
 import type { K8sObject } from "../../policy/rules/types";
 import { fakeRules } from "./fake-rules";
 
@@ -298,10 +301,7 @@ describe("evaluateStack", () => {
 });
 
 describe("the shipped example config", () => {
-  it("resolves against the pack's rules and names every rule", async () => {
-    const { readFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const { rules } = await import("../../policy/rules");
+  it("resolves against the pack's rules and names every rule", () => {
     const example = JSON.parse(
       readFileSync(join(__dirname, "..", "..", "policy", "config.example.json"), "utf8"),
     );
