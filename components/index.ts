@@ -1,9 +1,8 @@
 /**
  * llm-serving: Pulumi components for distributed LLM inference on Kubernetes.
- * This file is the package's public API.
+ * This file is the package's public API (kept in path order, as Biome sorts it).
  */
 
-// -- gke --
 export * from "./gke/cluster";
 export * from "./gke/cluster-args";
 export * from "./gke/config";
@@ -12,14 +11,12 @@ export * from "./gke/kubeconfig";
 export * from "./gke/multinetwork";
 export * from "./gke/network-plan";
 export * from "./gke/networks";
-// -- gpu-operator, lws, model --
 export * from "./gpu-operator/merge";
 export * from "./gpu-operator/operator";
 export * from "./gpu-operator/plan";
 export * from "./gpu-operator/presets";
 export * from "./lws/operator";
 export * from "./lws/plan";
-// -- microk8s --
 export * from "./microk8s/cluster";
 export * from "./microk8s/config";
 export * from "./microk8s/plan";
@@ -28,7 +25,6 @@ export * from "./model/cache";
 export * from "./model/claim";
 export * from "./model/components";
 export * from "./model/token";
-// -- vllm + nccl --
 export * from "./nccl/profiles";
 export * from "./validation";
 export * from "./versions";
