@@ -1,13 +1,13 @@
 import { describeTemplate } from "./podspecs";
 import type { Finding, K8sObject, ResourceRule, RuleConfig } from "./types";
-import { describeParallelism, type VllmFlags } from "./vllm";
+import { describeParallelism, type VllmFlags, vllmReplicaSize } from "./vllm";
 import { analyzeObject, launchesOf, uniqueFindings } from "./workload";
 
-/** Ranks one pod must host: TP × PP × (local DP if given, else DP). Null when unknown. */
+/** Ranks one pod must host: TP × PP × PCP × (local DP if given, else DP). Null when unknown. */
 function ranksPerPod(f: VllmFlags): number | null {
   const dp = f.dataParallelSizeLocal === undefined ? f.dataParallelSize : f.dataParallelSizeLocal;
-  const { tensorParallelSize: tp, pipelineParallelSize: pp } = f;
-  return tp === null || pp === null || dp === null ? null : tp * pp * dp;
+  const replica = vllmReplicaSize(f);
+  return replica === null || dp === null ? null : replica * dp;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
 /*
  * Recognising vLLM in a container and reading its parallelism the way vLLM's own argument
  * parser does: long flags with `=` or a separate value, underscores for dashes, and the
- * short aliases `-tp`, `-pp`, `-dp`, `-dpl`, `-n`, `-r` (vllm/engine/arg_utils.py).
+ * short aliases `-tp`, `-pp`, `-pcp`, `-dp`, `-dpl`, `-n`, `-r` (vllm/engine/arg_utils.py).
  */
 
 /** vLLM flags the rules read, parsed from one `vllm serve` / `api_server` invocation. */
@@ -21,6 +21,8 @@ export interface VllmFlags {
   tensorParallelSize: number | null;
   /** `--pipeline-parallel-size`; 1 when absent, null when unresolvable. */
   pipelineParallelSize: number | null;
+  /** `--prefill-context-parallel-size` (newer vLLM; multiplies the world); 1 when absent. */
+  prefillContextParallelSize: number | null;
   /** `--data-parallel-size`; 1 when absent, null when unresolvable. */
   dataParallelSize: number | null;
   /** `--data-parallel-size-local`; undefined when absent, null when unresolvable. */
@@ -38,6 +40,7 @@ export interface VllmFlags {
 const SHORT_ALIASES: Record<string, string> = {
   "-tp": "tensor-parallel-size",
   "-pp": "pipeline-parallel-size",
+  "-pcp": "prefill-context-parallel-size",
   "-dp": "data-parallel-size",
   "-dpl": "data-parallel-size-local",
   "-n": "nnodes",
@@ -49,6 +52,7 @@ const SHORT_ALIASES: Record<string, string> = {
 const TAKES_VALUE = new Set([
   "tensor-parallel-size",
   "pipeline-parallel-size",
+  "prefill-context-parallel-size",
   "data-parallel-size",
   "data-parallel-size-local",
   "data-parallel-address",
@@ -110,6 +114,7 @@ export function parseVllmFlags(args: string[]): VllmFlags {
   return {
     tensorParallelSize: count("tensor-parallel-size", absent),
     pipelineParallelSize: count("pipeline-parallel-size", absent),
+    prefillContextParallelSize: count("prefill-context-parallel-size", absent),
     dataParallelSize: count("data-parallel-size", absent),
     dataParallelSizeLocal:
       "data-parallel-size-local" in flags ? count("data-parallel-size-local", null) : undefined,
@@ -120,15 +125,23 @@ export function parseVllmFlags(args: string[]): VllmFlags {
   };
 }
 
-/** GPUs one vLLM deployment spans: TP × PP × DP, or null when any factor is unknown. */
-export function vllmWorldSize(f: VllmFlags): number | null {
-  const { tensorParallelSize: tp, pipelineParallelSize: pp, dataParallelSize: dp } = f;
-  return tp === null || pp === null || dp === null ? null : tp * pp * dp;
+/** GPUs one model replica spans: TP × PP × PCP (vLLM's `world_size`), null when unknown. */
+export function vllmReplicaSize(f: VllmFlags): number | null {
+  const { tensorParallelSize: tp, pipelineParallelSize: pp, prefillContextParallelSize: pcp } = f;
+  return tp === null || pp === null || pcp === null ? null : tp * pp * pcp;
 }
 
-/** `TP 8 × PP 2` (DP only when used), for messages. */
+/** GPUs one vLLM deployment spans: TP × PP × PCP × DP, or null when any factor is unknown. */
+export function vllmWorldSize(f: VllmFlags): number | null {
+  const replica = vllmReplicaSize(f);
+  const dp = f.dataParallelSize;
+  return replica === null || dp === null ? null : replica * dp;
+}
+
+/** `TP 8 × PP 2` (PCP and DP only when used), for messages. */
 export function describeParallelism(f: VllmFlags): string {
   const parts = [`TP ${f.tensorParallelSize}`, `PP ${f.pipelineParallelSize}`];
+  if (f.prefillContextParallelSize !== 1) parts.push(`PCP ${f.prefillContextParallelSize}`);
   if (f.dataParallelSize !== 1) parts.push(`DP ${f.dataParallelSize}`);
   return parts.join(" × ");
 }

@@ -10,6 +10,7 @@ import {
   analyzeContainer,
   isVllmImage,
   parseVllmFlags,
+  vllmReplicaSize,
   vllmWorldSize,
 } from "../../../policy/rules/vllm";
 
@@ -56,6 +57,16 @@ describe("parseVllmFlags", () => {
     expect(f.flags["node-rank"]).toBe("1");
     expect(parseVllmFlags(["--nnodes=2", "--node_rank", "0"]).nnodes).toBe(2);
     expect(parseVllmFlags(["-n2"]).nnodes).toBe(2);
+  });
+
+  it("counts prefill context parallelism into the world (vLLM's world_size), DP across replicas", () => {
+    const f = parseVllmFlags(["m", "-tp", "4", "-pcp", "2", "--data_parallel_size=2"]);
+    expect(f.prefillContextParallelSize).toBe(2);
+    expect(vllmReplicaSize(f)).toBe(8);
+    expect(vllmWorldSize(f)).toBe(16);
+    expect(parseVllmFlags(["--prefill-context-parallel-size=3"]).prefillContextParallelSize).toBe(
+      3,
+    );
   });
 
   it("defaults to 1 when absent and null when the value is unresolvable", () => {
