@@ -21,6 +21,7 @@ import { analyzeContainer, type ContainerLaunch, isVllmImage, type VllmFlags } f
 
 /** What the rules know about one container of a template. */
 export interface ContainerFacts extends ContainerLaunch {
+  /** The container itself, by reference into the analysed object. */
   container: Container;
   /** Name for messages. */
   name: string;
@@ -36,7 +37,9 @@ export interface ContainerFacts extends ContainerLaunch {
 
 /** What the rules know about one pod template. */
 export interface TemplateFacts {
+  /** The template analysed. */
   template: PodTemplate;
+  /** Its app containers (init containers excluded: they finish before NCCL runs). */
   containers: ContainerFacts[];
   /** GPUs of one pod of this template. */
   podGpus: number;

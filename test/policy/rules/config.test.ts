@@ -61,6 +61,22 @@ describe("rule metadata", () => {
     expect(svc?.scope === "stack" && !svc.stacksOnly).toBe(true);
   });
 
+  it("runs the stacks-only rule in stacks only (check cannot know the cluster)", () => {
+    const lws = ruleById.get("lws-controller-installed");
+    if (lws?.scope !== "stack") throw new Error("lws-controller-installed is a stack rule");
+    const entry = {
+      id: "a.yaml#0",
+      dependencies: [],
+      object: {
+        apiVersion: "leaderworkerset.x-k8s.io/v1",
+        kind: "LeaderWorkerSet",
+        metadata: { name: "g" },
+      },
+    };
+    expect(lws.validate([entry], withDefaults(lws), "manifests")).toEqual([]);
+    expect(lws.validate([entry], withDefaults(lws), "stack")).toHaveLength(1);
+  });
+
   it("imports no Pulumi package anywhere in the rules", () => {
     for (const file of readdirSync(RULES_DIR).filter((f) => f.endsWith(".ts"))) {
       expect(readFileSync(join(RULES_DIR, file), "utf8"), file).not.toMatch(/from\s+"@pulumi\//);
