@@ -65,9 +65,9 @@ function report(
   reportViolation(finding.message, urn);
 }
 
-/** The CrossGuard policy for one resource rule. */
-export function resourcePolicy(rule: ResourceRule): ResourceValidationPolicy {
-  const policy: ResourceValidationPolicy = {
+/** What CrossGuard shows of a rule: the same for resource and stack policies. */
+function policyMeta(rule: Rule) {
+  return {
     name: rule.id,
     description: rule.description,
     enforcementLevel: rule.enforcementLevel,
@@ -77,6 +77,13 @@ export function resourcePolicy(rule: ResourceRule): ResourceValidationPolicy {
         ResourceValidationPolicy["configSchema"]
       >["properties"],
     },
+  };
+}
+
+/** The CrossGuard policy for one resource rule. */
+export function resourcePolicy(rule: ResourceRule): ResourceValidationPolicy {
+  const policy: ResourceValidationPolicy = {
+    ...policyMeta(rule),
     validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
       const object = objectOfResource(args.type, args.props);
       if (!object) return;
@@ -142,15 +149,7 @@ export function stackEntries(resources: PolicyResource[]): StackEntry[] {
 /** The CrossGuard policy for one stack rule (context `stack`: dependencies are known). */
 export function stackPolicy(rule: StackRule): StackValidationPolicy {
   return {
-    name: rule.id,
-    description: rule.description,
-    enforcementLevel: rule.enforcementLevel,
-    remediationSteps: rule.remediationSteps,
-    configSchema: {
-      properties: rule.configSchema as NonNullable<
-        StackValidationPolicy["configSchema"]
-      >["properties"],
-    },
+    ...policyMeta(rule),
     validateStack: (args: StackValidationArgs, reportViolation: ReportViolation) => {
       const entries = stackEntries(args.resources);
       for (const { entry, finding } of rule.validate(

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseOrThrow } from "../validation";
 import { versions } from "../versions";
 import { type HelmValues, mergeHelmValues } from "./merge";
+import type { GpuOperatorArgs } from "./operator";
 import { GPU_OPERATOR_PRESETS, gpuOperatorPresetValues } from "./presets";
 
 /** NVIDIA's Helm repository (NGC). */
@@ -14,26 +15,6 @@ export const GPU_OPERATOR_CHART = "gpu-operator";
 
 /** Namespace NVIDIA's docs install into. */
 export const DEFAULT_GPU_OPERATOR_NAMESPACE = "gpu-operator";
-
-/** What `GpuOperator` accepts, as plain data. */
-export interface GpuOperatorOptions {
-  /** `microk8s`, `gke` or `generic`. Defaults to `generic`. */
-  preset?: string;
-  /** Chart version (`vXX.YY.Z`). Defaults to `versions.gpuOperatorChart`. */
-  version?: string;
-  /** Namespace. Defaults to `gpu-operator`. */
-  namespace?: string;
-  /** Helm release name. Defaults to `gpu-operator`. */
-  releaseName?: string;
-  /** Overrides `driver.enabled`. Defaults to the preset's choice. */
-  driverEnabled?: boolean;
-  /** `dcgmExporter.enabled`. Defaults to true (GPU metrics on port 9400). */
-  dcgmExporter?: boolean;
-  /** `dcgmExporter.serviceMonitor.enabled`. Defaults to false (needs Prometheus Operator CRDs). */
-  serviceMonitor?: boolean;
-  /** Raw chart values merged last (escape hatch). */
-  values?: HelmValues;
-}
 
 /** Everything the GpuOperator component creates, decided. */
 export interface GpuOperatorPlan {
@@ -131,7 +112,7 @@ function gkeCriticalPodsQuota(namespace: string): IResourceQuota {
  * chart defaults < preset < options (driverEnabled, dcgmExporter, serviceMonitor) < `values`.
  * @throws ConfigError for an unknown preset, a chart older than v25.10.0, bad names.
  */
-export function gpuOperatorPlan(options: GpuOperatorOptions, path = ""): GpuOperatorPlan {
+export function gpuOperatorPlan(options: GpuOperatorArgs, path = ""): GpuOperatorPlan {
   const o = parseOrThrow(optionsSchema, options, "GpuOperator", path);
   const preset = o.preset ?? "generic";
   const namespace = o.namespace ?? DEFAULT_GPU_OPERATOR_NAMESPACE;

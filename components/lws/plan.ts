@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type HelmValues, mergeHelmValues } from "../gpu-operator/merge";
 import { parseOrThrow } from "../validation";
 import { versions } from "../versions";
+import type { LeaderWorkerSetOperatorArgs } from "./operator";
 
 /** Where the LWS project publishes its Helm chart (OCI; one chart version per LWS release). */
 export const LWS_CHART = "oci://registry.k8s.io/lws/charts/lws";
@@ -12,18 +13,6 @@ export const DEFAULT_LWS_NAMESPACE = "lws-system";
 
 /** Helm release name; the chart names its objects after it (`lws-controller-manager`, …). */
 export const DEFAULT_LWS_RELEASE = "lws";
-
-/** What `LeaderWorkerSetOperator` accepts, as plain data. */
-export interface LwsOperatorOptions {
-  /** LWS release, `vX.Y.Z` or `X.Y.Z`. Defaults to `versions.leaderWorkerSet`. */
-  version?: string;
-  /** Namespace for the controller. Defaults to `lws-system`. */
-  namespace?: string;
-  /** Helm release name. Defaults to `lws`. */
-  releaseName?: string;
-  /** Raw chart values merged over ours (escape hatch). */
-  values?: HelmValues;
-}
 
 /** Everything the component creates, decided. */
 export interface LwsOperatorPlan {
@@ -70,7 +59,7 @@ const optionsSchema = z
  * upgrades CRDs): bumping `version` later also needs the new CRDs applied, as the LWS docs say.
  * @throws ConfigError for a malformed version, namespace or release name.
  */
-export function lwsOperatorPlan(options: LwsOperatorOptions, path = ""): LwsOperatorPlan {
+export function lwsOperatorPlan(options: LeaderWorkerSetOperatorArgs, path = ""): LwsOperatorPlan {
   const o = parseOrThrow(optionsSchema, options, "LeaderWorkerSetOperator", path);
   const version = o.version ?? versions.leaderWorkerSet;
   const namespace = o.namespace ?? DEFAULT_LWS_NAMESPACE;

@@ -175,11 +175,9 @@ function env(entries: Array<[string, string | undefined]>): IEnvVar[] {
 
 type ProfileData = Omit<NetworkProfile, "podSecurity">;
 
-/** The profiles, as data built from the (validated) parameters. */
-const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
-  nvlink: (a) => ({
-    name: "nvlink",
-    env: env([["NCCL_DEBUG", a.ncclDebug]]),
+/** A plain pod on the pod network: nothing added (fresh objects each call). */
+function onPodNetwork(): Omit<ProfileData, "name" | "env" | "placement"> {
+  return {
     annotations: {},
     volumes: [],
     volumeMounts: [],
@@ -188,6 +186,15 @@ const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
     hostNetwork: false,
     preamble: [],
     resources: {},
+  };
+}
+
+/** The profiles, as data built from the (validated) parameters. */
+const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
+  nvlink: (a) => ({
+    name: "nvlink",
+    env: env([["NCCL_DEBUG", a.ncclDebug]]),
+    ...onPodNetwork(),
     placement: {
       maxNodes: 1,
       reason: "nvlink keeps every GPU of a server on one node (NVLink/PCIe, no network)",
@@ -202,14 +209,7 @@ const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
       ["NCCL_SOCKET_IFNAME", a.socketInterface],
       ["GLOO_SOCKET_IFNAME", a.socketInterface],
     ]),
-    annotations: {},
-    volumes: [],
-    volumeMounts: [],
-    capabilities: [],
-    privileged: false,
-    hostNetwork: false,
-    preamble: [],
-    resources: {},
+    ...onPodNetwork(),
     placement: { reason: "tcp places any shape (at pod-network speed)" },
   }),
   "roce-hostnet": (a) => ({
