@@ -17,12 +17,6 @@ const PORT = 8000;
 /** The Secret the token lives in, in each namespace. */
 const TOKEN_SECRET = "hf-token";
 /**
- * The node's local-SSD ephemeral storage (32 × 375 GB on a3-ultragpu-8g): the only disk large
- * enough for the weights of a model that needs two nodes.
- */
-export const LOCAL_SSD_CACHE = "/mnt/stateful_partition/kube-ephemeral-ssd/hf-cache";
-
-/**
  * Where a model runs: RDMA models (IPC_LOCK, host paths) in `<namespace>-rdma` at the
  * `privileged` level; everything else in `<namespace>` at `baseline`.
  */
@@ -36,10 +30,12 @@ export function namespaceOf(
 
 /**
  * A model's cache: one-pod models get a ReadWriteOnce claim of their own (no shared
- * filesystem needed); multi-node groups cache on each node's local SSD.
+ * filesystem needed). Multi-node groups get none, i.e. VllmServer's emptyDir, which
+ * a3-ultragpu-8g backs with its local-SSD ephemeral storage (32 × 375 GB): the only disk
+ * there large enough for the weights of a model that needs two nodes.
  */
-export function cacheOf(m: GkeModel): ModelCacheArgs {
-  return m.nodes > 1 ? { hostPath: LOCAL_SSD_CACHE } : { claimName: `${m.name}-cache` };
+export function cacheOf(m: GkeModel): ModelCacheArgs | undefined {
+  return m.nodes > 1 ? undefined : { claimName: `${m.name}-cache` };
 }
 
 /**
@@ -87,7 +83,7 @@ export function gke() {
     const { token } = inNamespace(ns);
     const cache = cacheOf(m);
     const deps: pulumi.Resource[] = [lws, token];
-    if (cache.claimName) {
+    if (cache?.claimName) {
       deps.push(
         new ModelCache(
           `${m.name}-cache`,
