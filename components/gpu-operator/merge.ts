@@ -1,4 +1,5 @@
 /** A Helm values tree (what `values.yaml` holds). */
+// biome-ignore lint/suspicious/noExplicitAny: a values tree is free-form YAML; callers index into it.
 export type HelmValues = { [key: string]: any };
 
 function isPlainObject(value: unknown): value is HelmValues {

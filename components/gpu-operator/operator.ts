@@ -35,6 +35,7 @@ export interface GpuOperatorArgs {
    * Raw chart values merged last, over the preset and the options above (maps merge, lists
    * replace: overriding `toolkit.env` replaces the preset's list). Defaults to none.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: Helm values are free-form, and `any` is what Pulumi's schema analyzer maps to pulumi.json#/Any.
   values?: { [key: string]: any };
 }
 

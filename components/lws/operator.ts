@@ -18,6 +18,7 @@ export interface LeaderWorkerSetOperatorArgs {
    * hatch for anything this component does not model, e.g. `{enablePrometheus: true}`.
    * Defaults to none.
    */
+  // biome-ignore lint/suspicious/noExplicitAny: Helm values are free-form, and `any` is what Pulumi's schema analyzer maps to pulumi.json#/Any.
   values?: { [key: string]: any };
 }
 

@@ -155,9 +155,9 @@ export class MicroK8sCluster extends pulumi.ComponentResource {
         Object.fromEntries(nodes.map((n, i) => [n.key, resolveNodeName(n, outs[i])])),
       );
     const shape = planCluster(config, placeholderNodeNames(config));
-    shape.forEach((step, i) =>
-      create(step, step.usesNodeNames ? names.apply((ns) => planCluster(config, ns)[i]) : step),
-    );
+    for (const [i, step] of shape.entries()) {
+      create(step, step.usesNodeNames ? names.apply((ns) => planCluster(config, ns)[i]) : step);
+    }
 
     const kubeconfigCommand = commands.get("kubeconfig") ?? missing("kubeconfig");
     this.kubeconfig = pulumi.secret(kubeconfigCommand.stdout);

@@ -10,6 +10,7 @@ import { GkeGpuCluster, type GkeGpuClusterArgs } from "../../components/gke/clus
 import { a3UltraPodNetworks } from "../../components/gke/networks";
 import { gkeInterfacesAnnotation } from "../../components/nccl/profiles";
 import { ConfigError } from "../../components/validation";
+import { outputIsSecret, outputValue } from "../support/outputs";
 
 const base: GkeGpuClusterArgs = {
   project: "llm-serving-prod",
@@ -76,8 +77,6 @@ const one = (name: string, type: string) => ofType(name, type)[0]?.inputs as Rec
 const pool = (name: string, suffix: string) =>
   ofType(name, "gcp:container/nodePool:NodePool").find((r) => r.inputs.name === `${name}-${suffix}`)
     ?.inputs as Record<string, any>;
-const value = <T>(o: { apply: (f: (v: T) => void) => unknown }) =>
-  new Promise<T>((r) => o.apply(r));
 
 describe("GkeGpuCluster under mocks (explicit networking, reservation)", () => {
   it("registers every resource as a child of the component, with explicit names", () => {
@@ -149,10 +148,10 @@ describe("GkeGpuCluster under mocks (explicit networking, reservation)", () => {
 
   it("outputs the kubeconfig as a secret and hands it to the Kubernetes provider as one", async () => {
     const c = clusters.resv as GkeGpuCluster;
-    expect(await (c.kubeconfig as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
-    expect(await value<string>(c.kubeconfig)).toContain("command: gke-gcloud-auth-plugin");
-    expect(await value<string>(c.clusterName)).toBe("resv");
-    expect(await value<string>(c.gpuNodePoolName)).toBe("resv-h200");
+    expect(await outputIsSecret(c.kubeconfig)).toBe(true);
+    expect(await outputValue(c.kubeconfig)).toContain("command: gke-gcloud-auth-plugin");
+    expect(await outputValue(c.clusterName)).toBe("resv");
+    expect(await outputValue(c.gpuNodePoolName)).toBe("resv-h200");
     const provider = ofType("resv", "pulumi:providers:kubernetes")[0];
     expect(containsSecret(provider?.inputs.kubeconfig)).toBe(true);
     expect(String(unwrapSecrets(provider?.inputs.kubeconfig))).toContain(
@@ -194,7 +193,7 @@ describe("capacity modes under mocks", () => {
     expect(pool("auto", "h200").networkConfig).toEqual({ acceleratorNetworkProfile: "auto" });
     expect(ofType("auto", "gcp:compute/network:Network")).toHaveLength(0);
     expect(ofType("auto", "kubernetes:networking.gke.io/v1:Network")).toHaveLength(0);
-    expect(await value<string[]>((clusters.auto as GkeGpuCluster).networkNames)).toEqual([]);
+    expect(await outputValue((clusters.auto as GkeGpuCluster).networkNames)).toEqual([]);
   });
 });
 
@@ -228,7 +227,7 @@ describe("one source for the network list", () => {
     const annotated = (JSON.parse(gkeInterfacesAnnotation()) as { network: string }[])
       .map((i) => i.network)
       .filter((n) => n !== "default");
-    const output = await value<string[]>((clusters.resv as GkeGpuCluster).networkNames);
+    const output = await outputValue((clusters.resv as GkeGpuCluster).networkNames);
 
     expect(attached).toEqual(networkObjects);
     expect(annotated).toEqual(networkObjects);

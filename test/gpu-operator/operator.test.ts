@@ -4,6 +4,7 @@ import { GpuOperator } from "../../components/gpu-operator/operator";
 import { ConfigError } from "../../components/validation";
 import { versions } from "../../components/versions";
 import { expectValidManifest } from "../support/k8s-schema";
+import { outputValue } from "../support/outputs";
 
 let rec: Recording;
 let homelab: GpuOperator;
@@ -31,8 +32,6 @@ const component = (name: string) =>
   ) as RecordedResource;
 const childrenOf = (name: string) => rec.resources.filter((r) => r.parent === component(name).urn);
 const child = (name: string, type: string) => childrenOf(name).filter((r) => r.type === type);
-const value = <T>(o: { apply: (f: (v: T) => void) => unknown }) =>
-  new Promise<T>((r) => o.apply(r));
 
 describe("GpuOperator under mocks", () => {
   it("creates a privileged namespace and a Helm release, both children of the component", () => {
@@ -77,9 +76,9 @@ describe("GpuOperator under mocks", () => {
   });
 
   it("outputs the namespace and chart version", async () => {
-    expect(await value(homelab.namespace)).toBe("gpu-operator");
-    expect(await value(homelab.version)).toBe(versions.gpuOperatorChart);
-    expect(await value(gke.namespace)).toBe("nvidia-gpu");
+    expect(await outputValue(homelab.namespace)).toBe("gpu-operator");
+    expect(await outputValue(homelab.version)).toBe(versions.gpuOperatorChart);
+    expect(await outputValue(gke.namespace)).toBe("nvidia-gpu");
   });
 
   it("rejects a bad preset before creating anything", () => {

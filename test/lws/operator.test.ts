@@ -5,6 +5,7 @@ import { LeaderWorkerSetOperator } from "../../components/lws/operator";
 import { ConfigError } from "../../components/validation";
 import { versions } from "../../components/versions";
 import { expectValidManifest } from "../support/k8s-schema";
+import { outputValue } from "../support/outputs";
 
 let rec: Recording;
 let lws: LeaderWorkerSetOperator;
@@ -39,8 +40,6 @@ const find = (type: string, name?: string) =>
   rec.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
 const component = () =>
   find("llm-serving:index:LeaderWorkerSetOperator", "lws")[0] as RecordedResource;
-const value = <T>(o: { apply: (f: (v: T) => void) => unknown }) =>
-  new Promise<T>((r) => o.apply(r));
 
 describe("LeaderWorkerSetOperator under mocks", () => {
   it("creates its namespace and the Helm release as children", () => {
@@ -72,8 +71,8 @@ describe("LeaderWorkerSetOperator under mocks", () => {
   });
 
   it("outputs namespace and version", async () => {
-    expect(await value(lws.namespace)).toBe("lws-system");
-    expect(await value(lws.version)).toBe(versions.leaderWorkerSet);
+    expect(await outputValue(lws.namespace)).toBe("lws-system");
+    expect(await outputValue(lws.version)).toBe(versions.leaderWorkerSet);
   });
 
   it("rejects a non-release version before registering anything", () => {

@@ -10,6 +10,7 @@ import {
 import { MicroK8sCluster } from "../../components/microk8s/cluster";
 import { deriveJoinToken } from "../../components/microk8s/token";
 import { ConfigError } from "../../components/validation";
+import { outputIsSecret } from "../support/outputs";
 
 const KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----";
@@ -35,8 +36,6 @@ function state(type: string, name: string, inputs: Record<string, unknown>) {
 
 const value = <T>(output: pulumi.Output<T>) =>
   new Promise<T>((resolve) => output.apply((v) => resolve(v)));
-const isSecret = (output: pulumi.Output<unknown>) =>
-  (output as unknown as { isSecret: Promise<boolean> }).isSecret;
 
 beforeAll(async () => {
   rec = await recordRegistrations({ project: "llm-serving", stack: "homelab", state });
@@ -138,7 +137,7 @@ describe("MicroK8sCluster under mocks", () => {
   });
 
   it("exposes the kubeconfig as a secret and never logs it", async () => {
-    expect(await isSecret(cluster.kubeconfig)).toBe(true);
+    expect(await outputIsSecret(cluster.kubeconfig)).toBe(true);
     expect(await value(cluster.kubeconfig)).toContain("https://192.168.1.10:16443");
     expect(byName("kubeconfig").inputs.logging).toBe("stderr");
     expect(byName("kubeconfig").inputs.addPreviousOutputInEnv).toBe(false);

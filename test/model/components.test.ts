@@ -11,6 +11,7 @@ import {
 import { HuggingFaceToken, ModelCache } from "../../components/model/components";
 import { ConfigError } from "../../components/validation";
 import { expectValidManifest } from "../support/k8s-schema";
+import { outputIsSecret, outputValue } from "../support/outputs";
 
 const TOKEN = "hf_supersecretvalue123";
 
@@ -50,9 +51,6 @@ beforeAll(async () => {
 
 const find = (type: string, name: string) =>
   rec.resources.find((r) => r.type === type && r.name === name) as RecordedResource;
-const value = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply(r));
-const isSecret = (o: pulumi.Output<unknown>) =>
-  (o as unknown as { isSecret: Promise<boolean> }).isSecret;
 
 describe("HuggingFaceToken under mocks", () => {
   it("creates one Secret, a child of the component, with an explicit name", () => {
@@ -79,11 +77,11 @@ describe("HuggingFaceToken under mocks", () => {
   });
 
   it("outputs name and key in plain form, without the token", async () => {
-    expect(await value(token.secretName)).toBe("hf-token");
-    expect(await value(token.secretKey)).toBe("token");
-    expect(await value(plainToken.secretName)).toBe("hf-token-2");
-    expect(await value(plainToken.secretKey)).toBe("HF_TOKEN");
-    expect(await isSecret(token.secretName)).toBe(false);
+    expect(await outputValue(token.secretName)).toBe("hf-token");
+    expect(await outputValue(token.secretKey)).toBe("token");
+    expect(await outputValue(plainToken.secretName)).toBe("hf-token-2");
+    expect(await outputValue(plainToken.secretKey)).toBe("HF_TOKEN");
+    expect(await outputIsSecret(token.secretName)).toBe(false);
     const comp = find("llm-serving:index:HuggingFaceToken", "hf");
     expect(JSON.stringify(comp.inputs)).not.toContain(TOKEN);
   });
@@ -101,7 +99,7 @@ describe("ModelCache under mocks", () => {
       resources: { requests: { storage: "200Gi" } },
     });
     expectValidManifest(pvc.inputs);
-    expect(await value(cache.claimName)).toBe("model-cache");
+    expect(await outputValue(cache.claimName)).toBe("model-cache");
   });
 });
 

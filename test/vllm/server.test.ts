@@ -4,6 +4,7 @@ import { type Recording, recordRegistrations } from "../../cli/recorder";
 import { ConfigError } from "../../components/validation";
 import { vllmServerPlan } from "../../components/vllm/plan";
 import { VllmServer, withDependencies } from "../../components/vllm/server";
+import { outputValue } from "../support/outputs";
 import { baseArgs, PROFILE_ARGS, SHAPES } from "./fixtures";
 
 const LWS_TYPE = "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet";
@@ -12,10 +13,6 @@ class Thing extends pulumi.CustomResource {
   constructor(name: string, opts?: pulumi.CustomResourceOptions) {
     super("test:index:Thing", name, {}, opts);
   }
-}
-
-function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
 }
 
 let rec: Recording;
@@ -102,9 +99,9 @@ describe("VllmServer", () => {
   });
 
   it("outputs the Service name and in-cluster URLs", async () => {
-    expect(await valueOf(single.serviceName)).toBe("chat-api");
-    expect(await valueOf(single.url)).toBe("http://chat-api.llm.svc.cluster.local:8000");
-    expect(await valueOf(multi.openaiBaseUrl)).toBe(
+    expect(await outputValue(single.serviceName)).toBe("chat-api");
+    expect(await outputValue(single.url)).toBe("http://chat-api.llm.svc.cluster.local:8000");
+    expect(await outputValue(multi.openaiBaseUrl)).toBe(
       "http://big-api.rdma.svc.cluster.local:8000/v1",
     );
   });

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import { containerGpus, podMayCarryLabel, podTemplates } from "../../../policy/rules/podspecs";
 import type { K8sObject } from "../../../policy/rules/types";
 
+/** One pod template as podTemplates reports it. */
+type Template = ReturnType<typeof podTemplates>[number];
+
 const spec = (name: string) => ({ containers: [{ name, image: "busybox:1.37" }] });
 const template = (name: string, labels: Record<string, string> = {}) => ({
   metadata: { labels },
@@ -111,9 +114,9 @@ describe("podTemplates", () => {
     const templates = podTemplates(lws(false, 3));
     expect(templates).toHaveLength(1);
     expect(templates[0]).toMatchObject({ role: "worker", podsPerGroup: 3, includesLeader: true });
-    expect(podMayCarryLabel(templates[0]!, "leaderworkerset.sigs.k8s.io/worker-index", "0")).toBe(
-      true,
-    );
+    expect(
+      podMayCarryLabel(templates[0] as Template, "leaderworkerset.sigs.k8s.io/worker-index", "0"),
+    ).toBe(true);
   });
 
   it("has no worker pods in an LWS group of one with a leader template", () => {
@@ -134,7 +137,7 @@ describe("podTemplates", () => {
 
 describe("labels the controllers add", () => {
   it("knows LWS worker indexes per template and hashes as any value", () => {
-    const [leader, worker] = podTemplates({
+    const templates = podTemplates({
       apiVersion: "leaderworkerset.x-k8s.io/v1",
       kind: "LeaderWorkerSet",
       metadata: { name: "g" },
@@ -146,13 +149,14 @@ describe("labels the controllers add", () => {
         },
       },
     });
+    const [leader, worker] = [templates[0], templates[1]] as [Template, Template];
     const index = "leaderworkerset.sigs.k8s.io/worker-index";
-    expect(podMayCarryLabel(leader!, index, "0")).toBe(true);
-    expect(podMayCarryLabel(leader!, index, "1")).toBe(false);
-    expect(podMayCarryLabel(worker!, index, "2")).toBe(true);
-    expect(podMayCarryLabel(worker!, index, "0")).toBe(false);
-    expect(podMayCarryLabel(worker!, "leaderworkerset.sigs.k8s.io/group-index", "7")).toBe(true);
-    expect(podMayCarryLabel(worker!, "leaderworkerset.sigs.k8s.io/name", "other")).toBe(false);
+    expect(podMayCarryLabel(leader, index, "0")).toBe(true);
+    expect(podMayCarryLabel(leader, index, "1")).toBe(false);
+    expect(podMayCarryLabel(worker, index, "2")).toBe(true);
+    expect(podMayCarryLabel(worker, index, "0")).toBe(false);
+    expect(podMayCarryLabel(worker, "leaderworkerset.sigs.k8s.io/group-index", "7")).toBe(true);
+    expect(podMayCarryLabel(worker, "leaderworkerset.sigs.k8s.io/name", "other")).toBe(false);
   });
 });
 

@@ -67,7 +67,7 @@ describe("shm-memory-backed remediation", () => {
       name: "dshm-2",
       emptyDir: { medium: "Memory", sizeLimit: "4Gi" },
     });
-    expect((spec.containers?.[0] as { volumeMounts: unknown[] }).volumeMounts).toEqual([
+    expect((spec.containers[0] as { volumeMounts: unknown[] }).volumeMounts).toEqual([
       { name: "dshm", mountPath: "/data" },
       { name: "dshm-2", mountPath: "/dev/shm" },
     ]);
