@@ -10,7 +10,7 @@ import {
 import { MicroK8sCluster } from "../../components/microk8s/cluster";
 import { deriveJoinToken } from "../../components/microk8s/token";
 import { ConfigError } from "../../components/validation";
-import { outputIsSecret } from "../support/outputs";
+import { outputIsSecret, outputValue } from "../support/outputs";
 
 const KEY =
   "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----";
@@ -34,9 +34,6 @@ function state(type: string, name: string, inputs: Record<string, unknown>) {
   return { ...inputs, stdout: "" };
 }
 
-const value = <T>(output: pulumi.Output<T>) =>
-  new Promise<T>((resolve) => output.apply((v) => resolve(v)));
-
 beforeAll(async () => {
   rec = await recordRegistrations({ project: "llm-serving", stack: "homelab", state });
   cluster = new MicroK8sCluster("lab", {
@@ -48,7 +45,7 @@ beforeAll(async () => {
     privateKey: pulumi.secret(KEY),
     purgeOnDestroy: true,
   });
-  await value(cluster.nodeNames);
+  await outputValue(cluster.nodeNames);
   await rec.settle();
 });
 
@@ -116,7 +113,7 @@ describe("MicroK8sCluster under mocks", () => {
   });
 
   it("uses discovered node names where none were given", async () => {
-    expect(await value(cluster.nodeNames)).toEqual(["ctrl", "spark-1", "cpu-1"]);
+    expect(await outputValue(cluster.nodeNames)).toEqual(["ctrl", "spark-1", "cpu-1"]);
     expect(script("ready")).toContain("nodes=('\\''ctrl'\\'' '\\''spark-1'\\'' '\\''cpu-1'\\'')");
     expect(script("member-worker-0", "delete")).toContain("spark-1");
     expect(script("install-controller", "delete")).toContain("snap remove --purge microk8s");
@@ -138,10 +135,10 @@ describe("MicroK8sCluster under mocks", () => {
 
   it("exposes the kubeconfig as a secret and never logs it", async () => {
     expect(await outputIsSecret(cluster.kubeconfig)).toBe(true);
-    expect(await value(cluster.kubeconfig)).toContain("https://192.168.1.10:16443");
+    expect(await outputValue(cluster.kubeconfig)).toContain("https://192.168.1.10:16443");
     expect(byName("kubeconfig").inputs.logging).toBe("stderr");
     expect(byName("kubeconfig").inputs.addPreviousOutputInEnv).toBe(false);
-    expect(await value(cluster.controllerAddress)).toBe("192.168.1.10");
+    expect(await outputValue(cluster.controllerAddress)).toBe("192.168.1.10");
   });
 });
 
