@@ -26,6 +26,7 @@ export * from "./model/claim";
 export * from "./model/components";
 export * from "./model/token";
 export * from "./nccl/profiles";
+export * from "./nfs/export";
 export * from "./validation";
 export * from "./versions";
 export * from "./vllm";

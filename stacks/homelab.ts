@@ -6,6 +6,7 @@ import { MicroK8sCluster } from "../components/microk8s/cluster";
 import type { ModelCacheArgs } from "../components/model/cache";
 import { HuggingFaceToken, ModelCache } from "../components/model/components";
 import type { NetworkArgs } from "../components/nccl/profiles";
+import { NfsExport } from "../components/nfs/export";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
 import { type HomelabSettings, homelabSettings } from "./homelab-settings";
@@ -91,6 +92,15 @@ export function homelab() {
     cacheDeps.push(claim);
     modelCache = { claimName: "model-cache" };
   } else if (s.modelCache.kind === "nfs") {
+    const ssh = { user: s.sshUser, port: s.sshPort };
+    cacheDeps.push(
+      new NfsExport("model-cache-nfs", {
+        server: { ...ssh, host: s.controller.host, address: s.controller.address },
+        clients: s.workers.map((w) => ({ ...ssh, host: w.host, address: w.address })),
+        privateKey: sshPrivateKey,
+        path: s.modelCache.path,
+      }),
+    );
     modelCache = { nfsServer: s.modelCache.server, nfsPath: s.modelCache.path };
   } else {
     modelCache = { hostPath: s.modelCache.path };

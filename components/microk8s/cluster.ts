@@ -104,11 +104,12 @@ export class MicroK8sCluster extends pulumi.ComponentResource {
   public readonly nodeNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: MicroK8sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("llm-serving:index:MicroK8sCluster", name, {}, opts);
+    // Validate first: a bad config registers nothing, not even this component.
     const config = validateMicroK8sClusterArgs(
       args as unknown as Record<string, unknown>,
       `MicroK8sCluster "${name}"`,
     );
+    super("llm-serving:index:MicroK8sCluster", name, {}, opts);
     const nodes = plannedNodes(config);
     const privateKey = pulumi.secret(args.privateKey);
     const connections = new Map(

@@ -143,7 +143,7 @@ describe("MicroK8sCluster under mocks", () => {
 });
 
 describe("MicroK8sCluster validation", () => {
-  it("throws a ConfigError listing every problem before registering anything", () => {
+  it("throws a ConfigError listing every problem before registering anything", async () => {
     const before = rec.resources.length;
     let error: unknown;
     try {
@@ -172,6 +172,9 @@ describe("MicroK8sCluster validation", () => {
         "workers[1].user",
       ].sort(),
     );
+    // Registration is asynchronous: wait for it, or a late registration would go unseen.
+    await rec.settle();
     expect(rec.resources.length).toBe(before);
+    expect(rec.resources.some((r) => r.name === "bad")).toBe(false);
   });
 });

@@ -44,8 +44,8 @@ describe("ComponentProvider.getSchema()", () => {
         "LeaderWorkerSetOperator",
         "MicroK8sCluster",
         "ModelCache",
+        "NfsExport",
         "VllmServer",
-        ...(names.includes("NfsExport") ? ["NfsExport"] : []),
       ].sort(),
     );
     expect(Object.keys(schema.resources).sort()).toEqual(

@@ -134,8 +134,9 @@ describe("plan homelab", () => {
       "join-worker-1",
       "runtime-worker-0",
       "kubeconfig",
+      "nfs-export",
     ]) {
-      expect(scripts).toContain(`homelab-${step}.create.sh`);
+      expect(scripts.some((s) => s.endsWith(`-${step}.create.sh`)), step).toBe(true);
     }
     expect(scripts.some((s) => s.endsWith(".delete.sh"))).toBe(true);
   });

@@ -31,12 +31,17 @@ export function hostPath(path: string): string {
  * Assembles a complete script: bash shebang, strict mode, `/snap/bin` on PATH (non-login SSH
  * sessions may lack it), a `fail` helper, and the sandbox root when the body uses it.
  * @param title one line saying what the script does (shown in `plan` and in logs).
+ * @param component the component the script belongs to, named in its header.
  */
-export function script(title: string, body: readonly string[]): string {
+export function script(
+  title: string,
+  body: readonly string[],
+  component = "MicroK8sCluster",
+): string {
   const text = body.join("\n");
   const lines = [
     "#!/usr/bin/env bash",
-    `# llm-serving MicroK8sCluster: ${title}`,
+    `# llm-serving ${component}: ${title}`,
     "set -euo pipefail",
     'export PATH="$PATH:/snap/bin"',
     ...(text.includes('"$root"') ? [`root="\${${HOST_ROOT_ENV}:-}"`] : []),
