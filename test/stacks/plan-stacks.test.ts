@@ -136,7 +136,10 @@ describe("plan homelab", () => {
       "kubeconfig",
       "nfs-export",
     ]) {
-      expect(scripts.some((s) => s.endsWith(`-${step}.create.sh`)), step).toBe(true);
+      expect(
+        scripts.some((s) => s.endsWith(`-${step}.create.sh`)),
+        step,
+      ).toBe(true);
     }
     expect(scripts.some((s) => s.endsWith(".delete.sh"))).toBe(true);
   });
