@@ -85,6 +85,12 @@ export const configKeys = {
     stack: "homelab",
     description: "Address workers join and the kubeconfig points at; empty = controllerHost.",
   },
+  controllerName: {
+    type: "string",
+    default: "",
+    stack: "homelab",
+    description: "Kubernetes node name of the controller (its hostname); empty = ask the host.",
+  },
   workerHosts: {
     type: "array",
     default: [],
@@ -101,7 +107,7 @@ export const configKeys = {
     type: "array",
     default: [],
     stack: "homelab",
-    description: "Kubernetes node names of the workers (their hostnames), same order.",
+    description: "Kubernetes node names of the workers (their hostnames), same order; empty = ask.",
   },
   roceInterface: {
     type: "string",

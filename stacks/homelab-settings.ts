@@ -47,6 +47,10 @@ const schema = z
     sshPort: z.number().int().min(1).max(65535),
     controllerHost: notEmpty("pulumi config set controllerHost <controller address>"),
     controllerAddress: z.string(),
+    controllerName: z.union([
+      z.literal(""),
+      z.string().regex(dnsLabel, "must be a lowercase DNS label (the node's hostname)"),
+    ]),
     workerHosts: z
       .array(z.string().min(1))
       .min(
@@ -138,7 +142,7 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
   return {
     sshUser: c.sshUser,
     sshPort: c.sshPort,
-    controller: { host: c.controllerHost, address: controllerAddress, nodeName: "" },
+    controller: { host: c.controllerHost, address: controllerAddress, nodeName: c.controllerName },
     workers,
     roceInterface: c.roceInterface,
     roceHcas: c.roceHcas,

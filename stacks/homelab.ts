@@ -40,6 +40,7 @@ export function homelab() {
       user: s.sshUser,
       port: s.sshPort,
       address: s.controller.address,
+      nodeName: s.controller.nodeName || undefined,
     },
     workers: s.workers.map((w) => ({
       host: w.host,
