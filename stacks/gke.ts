@@ -5,7 +5,7 @@ import { a3UltraResourceNames } from "../components/gke/network-plan";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import type { ModelCacheArgs } from "../components/model/cache";
 import { HuggingFaceToken, ModelCache } from "../components/model/components";
-import type { PodSecurityLevel } from "../components/nccl/profiles";
+import type { PodSecurityLevel } from "../components/namespace";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
 import { type GkeModel, type GkeSettings, gkeSettings } from "./gke-settings";

@@ -1,9 +1,6 @@
 import type { INamespace } from "kubernetes-models/v1/Namespace";
-import {
-  type NetworkArgs,
-  networkProfile,
-  type PodSecurityLevel,
-} from "../components/nccl/profiles";
+import { type PodSecurityLevel, podSecurityNamespace } from "../components/namespace";
+import { type NetworkArgs, networkProfile } from "../components/nccl/profiles";
 
 /**
  * The Pod Security level a set of workloads needs: `privileged` as soon as one of them uses
@@ -16,21 +13,10 @@ export function podSecurityFor(networks: NetworkArgs[]): PodSecurityLevel {
 }
 
 /**
- * A namespace for vLLM workloads, enforcing (and warning at) the given Pod Security level.
- * Stacks keep RDMA / host-network workloads in a namespace of their own so that every other
- * workload stays at `baseline`.
+ * A namespace for vLLM workloads at the given Pod Security level. Stacks keep RDMA /
+ * host-network workloads in a namespace of their own so every other workload stays at
+ * `baseline`.
  */
 export function workloadNamespace(name: string, level: PodSecurityLevel): INamespace {
-  return {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: {
-      name,
-      labels: {
-        "app.kubernetes.io/part-of": "llm-serving",
-        "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/warn": level,
-      },
-    },
-  };
+  return podSecurityNamespace(name, level, { "app.kubernetes.io/part-of": "llm-serving" });
 }

@@ -1,6 +1,7 @@
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { z } from "zod";
+import { podSecurityNamespace } from "../namespace";
 import { parseOrThrow } from "../validation";
 import { versions } from "../versions";
 import { type HelmValues, mergeHelmValues } from "./merge";
@@ -125,14 +126,7 @@ export function gpuOperatorPlan(options: GpuOperatorArgs, path = ""): GpuOperato
     };
   }
   return {
-    namespace: {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: {
-        name: namespace,
-        labels: { "pod-security.kubernetes.io/enforce": "privileged" },
-      },
-    },
+    namespace: podSecurityNamespace(namespace, "privileged"),
     resourceQuotas: preset === "gke" ? [gkeCriticalPodsQuota(namespace)] : [],
     release: {
       name: o.releaseName ?? "gpu-operator",

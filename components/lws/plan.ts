@@ -1,6 +1,7 @@
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import { z } from "zod";
 import { type HelmValues, mergeHelmValues } from "../gpu-operator/merge";
+import { podSecurityNamespace } from "../namespace";
 import { parseOrThrow } from "../validation";
 import { versions } from "../versions";
 import type { LeaderWorkerSetOperatorArgs } from "./operator";
@@ -65,14 +66,7 @@ export function lwsOperatorPlan(options: LeaderWorkerSetOperatorArgs, path = "")
   const namespace = o.namespace ?? DEFAULT_LWS_NAMESPACE;
   const bare = version.replace(/^v/, "");
   return {
-    namespace: {
-      apiVersion: "v1",
-      kind: "Namespace",
-      metadata: {
-        name: namespace,
-        labels: { "pod-security.kubernetes.io/enforce": "baseline" },
-      },
-    },
+    namespace: podSecurityNamespace(namespace, "baseline"),
     release: {
       name: o.releaseName ?? DEFAULT_LWS_RELEASE,
       chart: LWS_CHART,

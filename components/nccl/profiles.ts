@@ -12,6 +12,7 @@ import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { IVolumeMount } from "kubernetes-models/v1/VolumeMount";
 import { z } from "zod";
 import { a3UltraPodNetworks } from "../gke/networks";
+import type { PodSecurityLevel } from "../namespace";
 import { parseOrThrow } from "../validation";
 
 /** Every profile name, in the order the docs list them. */
@@ -25,9 +26,6 @@ export const DEFAULT_NCCL_DEBUG = "WARN";
 
 /** The values `NCCL_DEBUG` accepts. */
 export const NCCL_DEBUG_LEVELS = ["VERSION", "WARN", "INFO", "ABORT", "TRACE"] as const;
-
-/** Pod Security Standards level a namespace needs to admit a profile's pods. */
-export type PodSecurityLevel = "privileged" | "baseline";
 
 /** What the user chooses: a profile name and that profile's parameters. */
 export interface NetworkArgs {

@@ -4,6 +4,7 @@
  */
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IService } from "kubernetes-models/v1/Service";
+import { podSecurityNamespace } from "../namespace";
 import type { VllmServerConfig } from "./args";
 import {
   commonLabels,
@@ -58,17 +59,5 @@ export function serviceUrl(c: VllmServerConfig): string {
 
 /** The namespace, labelled with the Pod Security level the network profile needs. */
 export function vllmNamespace(c: VllmServerConfig): INamespace {
-  const level = c.network.podSecurity;
-  return {
-    apiVersion: "v1",
-    kind: "Namespace",
-    metadata: {
-      name: c.namespace,
-      labels: {
-        ...c.labels,
-        "pod-security.kubernetes.io/enforce": level,
-        "pod-security.kubernetes.io/warn": level,
-      },
-    },
-  };
+  return podSecurityNamespace(c.namespace, c.network.podSecurity, c.labels);
 }

@@ -43,7 +43,10 @@ describe("GpuOperator under mocks", () => {
     const [ns] = child("gpu", "kubernetes:core/v1:Namespace");
     expect(ns.inputs.metadata).toEqual({
       name: "gpu-operator",
-      labels: { "pod-security.kubernetes.io/enforce": "privileged" },
+      labels: {
+        "pod-security.kubernetes.io/enforce": "privileged",
+        "pod-security.kubernetes.io/warn": "privileged",
+      },
     });
     expectValidManifest(ns.inputs);
   });

@@ -116,6 +116,7 @@ describe("gpuOperatorPlan", () => {
     });
     expect(plan.namespace.metadata?.labels).toEqual({
       "pod-security.kubernetes.io/enforce": "privileged",
+      "pod-security.kubernetes.io/warn": "privileged",
     });
     expect(plan.resourceQuotas).toEqual([]);
     expectValidManifest(plan.namespace);

@@ -19,7 +19,10 @@ describe("lwsOperatorPlan", () => {
     expect(plan.appVersion).toBe(versions.leaderWorkerSet);
     expect(plan.namespace.metadata).toEqual({
       name: "lws-system",
-      labels: { "pod-security.kubernetes.io/enforce": "baseline" },
+      labels: {
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "pod-security.kubernetes.io/warn": "baseline",
+      },
     });
     expectValidManifest(plan.namespace);
   });
