@@ -213,12 +213,26 @@ function metadata(c: VllmServerConfig): ObjectMeta {
   return { name: c.name, namespace: c.namespace, labels: commonLabels(c) };
 }
 
+/**
+ * Seconds Pulumi's Kubernetes provider waits for the Deployment to become ready: the startup
+ * probe's allowance plus time to provision a GPU node and pull a multi-gigabyte image. The
+ * provider's 10-minute default would fail `pulumi up` while the model is still downloading.
+ */
+export const DEPLOYMENT_AWAIT_MARGIN_SECONDS = 1800;
+
 /** The Deployment of a single-node server (1 GPU, or N GPUs tensor/pipeline-parallel on one node). */
 export function vllmDeployment(c: VllmServerConfig): IDeployment {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: metadata(c),
+    metadata: {
+      ...metadata(c),
+      annotations: {
+        "pulumi.com/timeoutSeconds": String(
+          c.startupTimeoutSeconds + DEPLOYMENT_AWAIT_MARGIN_SECONDS,
+        ),
+      },
+    },
     spec: {
       replicas: c.replicas,
       selector: { matchLabels: selectorLabels(c) },

@@ -107,6 +107,11 @@ describe("single node", () => {
     });
   });
 
+  it("lets pulumi up wait out the model download, not the provider's 10-minute default", () => {
+    const annotations = plan({ startupTimeoutSeconds: 1200 }).deployment?.metadata?.annotations;
+    expect(annotations?.["pulumi.com/timeoutSeconds"]).toBe("3000");
+  });
+
   it("matches the snapshot (document)", () => {
     expect(objectsOf(plan({ runtimeClassName: "nvidia", replicas: 2 }))).toMatchSnapshot();
   });
