@@ -7,6 +7,7 @@ import type { IService } from "kubernetes-models/v1/Service";
 import { podSecurityNamespace } from "../namespace";
 import type { VllmServerConfig } from "./args";
 import {
+  awaitAnnotations,
   commonLabels,
   HTTP_PORT_NAME,
   LWS_NAME_LABEL,
@@ -39,6 +40,7 @@ export function vllmService(c: VllmServerConfig): IService {
       namespace: c.namespace,
       labels: commonLabels(c),
       annotations: {
+        ...awaitAnnotations(c),
         "prometheus.io/scrape": "true",
         "prometheus.io/port": String(c.port),
         "prometheus.io/path": "/metrics",

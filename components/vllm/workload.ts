@@ -213,26 +213,25 @@ function metadata(c: VllmServerConfig): ObjectMeta {
   return { name: c.name, namespace: c.namespace, labels: commonLabels(c) };
 }
 
+/** Time to provision a GPU node and pull a multi-gigabyte image, before the startup probe runs. */
+export const AWAIT_MARGIN_SECONDS = 1800;
+
 /**
- * Seconds Pulumi's Kubernetes provider waits for the Deployment to become ready: the startup
- * probe's allowance plus time to provision a GPU node and pull a multi-gigabyte image. The
- * provider's 10-minute default would fail `pulumi up` while the model is still downloading.
+ * How long Pulumi's Kubernetes provider may wait for the server to answer: the startup
+ * probe's allowance plus {@link AWAIT_MARGIN_SECONDS}. The provider waits 10 minutes by
+ * default for a Deployment to be ready and for a Service to have endpoints, which would fail
+ * `pulumi up` while the model is still downloading.
  */
-export const DEPLOYMENT_AWAIT_MARGIN_SECONDS = 1800;
+export function awaitAnnotations(c: VllmServerConfig): Record<string, string> {
+  return { "pulumi.com/timeoutSeconds": String(c.startupTimeoutSeconds + AWAIT_MARGIN_SECONDS) };
+}
 
 /** The Deployment of a single-node server (1 GPU, or N GPUs tensor/pipeline-parallel on one node). */
 export function vllmDeployment(c: VllmServerConfig): IDeployment {
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: {
-      ...metadata(c),
-      annotations: {
-        "pulumi.com/timeoutSeconds": String(
-          c.startupTimeoutSeconds + DEPLOYMENT_AWAIT_MARGIN_SECONDS,
-        ),
-      },
-    },
+    metadata: { ...metadata(c), annotations: awaitAnnotations(c) },
     spec: {
       replicas: c.replicas,
       selector: { matchLabels: selectorLabels(c) },

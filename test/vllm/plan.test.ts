@@ -108,8 +108,10 @@ describe("single node", () => {
   });
 
   it("lets pulumi up wait out the model download, not the provider's 10-minute default", () => {
-    const annotations = plan({ startupTimeoutSeconds: 1200 }).deployment?.metadata?.annotations;
-    expect(annotations?.["pulumi.com/timeoutSeconds"]).toBe("3000");
+    const p = plan({ startupTimeoutSeconds: 1200 });
+    expect(p.deployment?.metadata?.annotations?.["pulumi.com/timeoutSeconds"]).toBe("3000");
+    // A Service is awaited until it has endpoints, i.e. until the server is ready.
+    expect(p.service.metadata?.annotations?.["pulumi.com/timeoutSeconds"]).toBe("3000");
   });
 
   it("matches the snapshot (document)", () => {
