@@ -58,7 +58,9 @@ const schema = z
     namePrefix: z
       .string()
       .regex(/^[a-z][-a-z0-9]{0,19}$/, "lowercase letters, digits and -, at most 20 characters"),
-    capacityMode: z.string(),
+    capacityMode: z.enum(["reservation", "spot", "flex-start"], {
+      message: "must be reservation, spot or flex-start",
+    }),
     reservation: z.string(),
     gpuNodeCount: z.number().int().min(0),
     deletionProtection: z.boolean(),
@@ -88,6 +90,16 @@ const schema = z
   })
   .superRefine(
     (c, ctx) => {
+      if ((c.capacityMode === "reservation") !== (c.reservation !== "")) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["reservation"],
+          message:
+            c.capacityMode === "reservation"
+              ? "capacityMode reservation needs the reservation's name (pulumi config set reservation <name>)"
+              : `only capacityMode reservation uses a reservation; unset it for ${c.capacityMode}`,
+        });
+      }
       if (c.multiNodeEnabled && c.multiNodeTensorParallel * c.multiNodePipelineParallel <= 8) {
         ctx.addIssue({
           code: "custom",

@@ -76,7 +76,7 @@ describe("homelabSettings", () => {
   });
 });
 
-const gke = { gcpProject: "my-project-123", gcpZone: "europe-west1-b" };
+const gke = { gcpProject: "my-project-123", gcpZone: "europe-west1-b", reservation: "a3u-res" };
 
 describe("gkeSettings", () => {
   it("derives the region and the enabled shapes", () => {
@@ -91,6 +91,18 @@ describe("gkeSettings", () => {
     ]);
   });
 
+  it("ties the reservation to capacityMode reservation, by key", () => {
+    expect(problems(() => gkeSettings(raw({ ...gke, reservation: "" }))).reservation).toMatch(
+      /needs the reservation's name/,
+    );
+    expect(problems(() => gkeSettings(raw({ ...gke, capacityMode: "spot" }))).reservation).toMatch(
+      /unset it for spot/,
+    );
+    expect(
+      problems(() => gkeSettings(raw({ ...gke, capacityMode: "ondemand" }))).capacityMode,
+    ).toMatch(/reservation, spot or flex-start/);
+  });
+
   it("rejects more GPUs than the pool has", () => {
     const p = problems(() => gkeSettings(raw({ ...gke, multiNodeEnabled: true, gpuNodeCount: 2 })));
     expect(p.gpuNodeCount).toMatch(/need 19 GPUs but 2 nodes have 16/);
@@ -101,6 +113,7 @@ describe("gkeSettings", () => {
       gkeSettings(
         raw({
           gcpZone: "nowhere",
+          reservation: "a3u-res",
           oneNodeTensorParallel: 3,
           multiNodeEnabled: true,
           multiNodeTensorParallel: 3,
