@@ -173,15 +173,14 @@ export const configKeys = {
   modelCacheStorageClass: {
     type: "string",
     default: "",
-    stack: "both",
-    description:
-      "StorageClass of model cache claims (homelab pvc mode: ReadWriteMany; gke one-node models); empty = cluster default.",
+    stack: "homelab",
+    description: "pvc: StorageClass of the cache claim (ReadWriteMany: both workers mount it).",
   },
   modelCacheSize: {
     type: "string",
     default: "200Gi",
-    stack: "both",
-    description: "Size of each model cache claim.",
+    stack: "homelab",
+    description: "pvc: size of the cache claim.",
   },
 
   // -- gke --

@@ -33,8 +33,6 @@ export interface GkeSettings {
   namespace: string;
   image: string;
   lwsVersion: string;
-  modelCacheStorageClass: string;
-  modelCacheSize: string;
   /** Enabled models only. */
   models: GkeModel[];
 }
@@ -67,8 +65,6 @@ const schema = z
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label"),
     vllmImage: z.string(),
     lwsVersion: z.string(),
-    modelCacheStorageClass: z.string(),
-    modelCacheSize: z.string(),
     singleGpuEnabled: z.boolean(),
     singleGpuModel: hfId,
     oneNodeEnabled: z.boolean(),
@@ -189,8 +185,6 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
     namespace: c.namespace,
     image: c.vllmImage || versions.vllmImage,
     lwsVersion: c.lwsVersion || versions.leaderWorkerSet,
-    modelCacheStorageClass: c.modelCacheStorageClass,
-    modelCacheSize: c.modelCacheSize,
     models,
   };
 }

@@ -3,8 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GkeGpuCluster } from "../components/gke/cluster";
 import { a3UltraResourceNames } from "../components/gke/network-plan";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
-import type { ModelCacheArgs } from "../components/model/cache";
-import { HuggingFaceToken, ModelCache } from "../components/model/components";
+import { HuggingFaceToken } from "../components/model/components";
 import type { PodSecurityLevel } from "../components/namespace";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
@@ -29,14 +28,10 @@ export function namespaceOf(
 }
 
 /**
- * A model's cache: one-pod models get a ReadWriteOnce claim of their own (no shared
- * filesystem needed). Multi-node groups get none, i.e. VllmServer's emptyDir, which
- * a3-ultragpu-8g backs with its local-SSD ephemeral storage (32 × 375 GB): the only disk
- * there large enough for the weights of a model that needs two nodes.
+ * Seconds the multi-node model may take to start: each node downloads the weights into its
+ * own local-SSD emptyDir, and a 405B model in BF16 is about 810 GB.
  */
-export function cacheOf(m: GkeModel): ModelCacheArgs | undefined {
-  return m.nodes > 1 ? undefined : { claimName: `${m.name}-cache` };
-}
+export const MULTI_NODE_STARTUP_SECONDS = 4 * 3600;
 
 /**
  * GKE: A3 Ultra (8 × H200) capacity on RDMA multi-networking with the gIB NCCL plugin, LWS,
@@ -81,23 +76,6 @@ export function gke() {
   for (const m of s.models) {
     const ns = namespaceOf(s, m);
     const { token } = inNamespace(ns);
-    const cache = cacheOf(m);
-    const deps: pulumi.Resource[] = [lws, token];
-    if (cache?.claimName) {
-      deps.push(
-        new ModelCache(
-          `${m.name}-cache`,
-          {
-            namespace: ns.name,
-            name: cache.claimName,
-            storageClassName: s.modelCacheStorageClass || undefined,
-            size: s.modelCacheSize,
-            accessMode: "ReadWriteOnce",
-          },
-          { provider, dependsOn: [token] },
-        ),
-      );
-    }
     const server = new VllmServer(
       m.name,
       {
@@ -112,13 +90,18 @@ export function gke() {
         },
         network: { profile: m.profile },
         launcher: "mp",
-        modelCache: cache,
+        // No model cache: vLLM's emptyDir, which a3-ultragpu-8g backs with 32 local SSDs
+        // (~12 TB). Persistent Disk does not attach to A3 Ultra VMs (Hyperdisk only), and a
+        // download per pod start is the price of not needing a shared filesystem.
+        ...(m.nodes > 1 ? { startupTimeoutSeconds: MULTI_NODE_STARTUP_SECONDS } : {}),
         tokenSecret: { name: TOKEN_SECRET },
         namespace: ns.name,
         port: PORT,
         nodeSelector: { "cloud.google.com/gke-nodepool": gpuPool },
       },
-      { provider, dependsOn: deps },
+      // The cluster component's children include the Network objects the RDMA pods name
+      // (admission rejects a missing one) and the gIB installer whose script they source.
+      { provider, dependsOn: [cluster, lws, token] },
     );
     models[m.name] = pulumi.all([server.url, server.serviceName]).apply(([url, service]) => ({
       url,

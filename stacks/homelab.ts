@@ -97,7 +97,9 @@ export function homelab() {
     cacheDeps.push(
       new NfsExport("model-cache-nfs", {
         server: { ...ssh, host: s.controller.host, address: s.controller.address },
-        clients: s.workers.map((w) => ({ ...ssh, host: w.host, address: w.address })),
+        // The kubelet mounts from the address that reaches the controller: the workers'
+        // SSH (LAN) hosts, not their RoCE addresses — the controller is not on that link.
+        clients: s.workers.map((w) => ({ ...ssh, host: w.host })),
         privateKey: sshPrivateKey,
         path: s.modelCache.path,
       }),

@@ -81,7 +81,9 @@ export function gibInstallerDaemonSet(options: GibInstallerOptions): IDaemonSet 
               args: [
                 [
                   "set -ex",
-                  "/scripts/container_entry.sh install",
+                  // --install-nccl: also gIB's NCCL build, which set_nccl_env.sh and the
+                  // gke-rdma profile's LD_LIBRARY_PATH put first.
+                  "/scripts/container_entry.sh install --install-nccl",
                   `cp -r /var/lib/gib/lib64/. /usr/local${NVIDIA_LIB_HOST_PATH}`,
                   `cp -r /var/lib/gib/. /usr/local${GIB_INSTALL_HOST_PATH}`,
                   'echo "installation finishes"',

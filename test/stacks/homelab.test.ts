@@ -86,6 +86,13 @@ describe("homelab stack under mocks", () => {
     expect(lws).toContain(urnOf("model-cache-nfs-export"));
   });
 
+  it("exports the cache to the workers' LAN hosts, the addresses that reach the controller", () => {
+    const script = String(byName("model-cache-nfs-export").inputs.create);
+    expect(script).toContain("192.168.1.21(rw,sync,no_subtree_check,no_root_squash)");
+    expect(script).toContain("192.168.1.22(rw,");
+    expect(script).not.toContain("192.168.100.11"); // the RoCE link: the controller is not on it
+  });
+
   it("keeps the token and the SSH key secret wherever they go", () => {
     for (const r of rec.resources) {
       const plain = JSON.stringify(unwrapSecrets(r.inputs, "[secret]"));
