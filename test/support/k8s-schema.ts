@@ -8,20 +8,21 @@
  *   (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) is ALSO checked
  *   strictly against the fully expanded core/v1 PodTemplateSpec that the vendored
  *   LeaderWorkerSet CRD carries (controller-gen output of k8s.io/api): a misspelt container
- *   field fails. Unknown fields outside pod templates (e.g. `spec.bogus` on a Service) are
+ *   field fails (only where the upstream data is present, see below). Unknown fields outside pod templates (e.g. `spec.bogus` on a Service) are
  *   not caught: kubernetes-models ships only compiled validators, not the JSON schemas.
  *   That pod-spec check also rejects duplicate keys in list-maps (two containers, volumes
  *   or env vars with one name): the API server rejects most of these, but only warns about
  *   a duplicate env name (the later one silently wins); here it is an error either way.
  * - LeaderWorkerSet (`leaderworkerset.x-k8s.io/v1`): the upstream CRD's `openAPIV3Schema`
- *   (vendored under `test/schemas/lws/`, see PROVENANCE.md), strict: wherever the schema
+ *   (`shared/upstream/`, found by `./upstream.ts`), strict: wherever the schema
  *   lists `properties` and does not say `x-kubernetes-preserve-unknown-fields`, any other
  *   field is an error, as the API server's pruning would drop it. The leader and worker
  *   templates are additionally checked as core PodTemplateSpecs by kubernetes-models.
  * - Any other apiVersion/kind: an error saying no schema is known.
+ *
+ * Without `shared/upstream` (a bare clone), the LeaderWorkerSet and strict pod-spec checks
+ * are skipped and reported once on stderr; kubernetes-models' checks still run.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
@@ -52,16 +53,16 @@ import { ResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import { parse as parseYaml } from "yaml";
+import { readUpstreamCrd } from "./upstream";
 
-/** The vendored LeaderWorkerSet CRD (pinned release; see test/schemas/lws/PROVENANCE.md). */
-export const LWS_CRD_PATH = join(
-  __dirname,
-  "..",
-  "schemas",
-  "lws",
-  "leaderworkerset.x-k8s.io_leaderworkersets.yaml",
-);
+/**
+ * The upstream LeaderWorkerSet CRD schema (`shared/upstream/`), from kubernetes-sigs/lws
+ * `config/crd/bases/leaderworkerset.x-k8s.io_leaderworkersets.yaml` at the tag in its name.
+ */
+export const LWS_SCHEMA_FILE = "lws-leaderworkerset-v0.10.0.json";
+
+/** What is skipped without the upstream data (the line reported once). */
+const LWS_SKIPPED = "strict LeaderWorkerSet and pod-spec validation";
 
 /** A kubernetes-models class: construct with the object, `validate()` throws on errors. */
 type ModelClass = new (data: never) => { validate(): void };
@@ -222,32 +223,31 @@ function kubernetesAjv(): Ajv {
   return ajv;
 }
 
-let lwsRoot: Schema | undefined;
+let lwsRoot: Schema | null | undefined;
 let lwsValidator: ValidateFunction | undefined;
 let podTemplateValidator: ValidateFunction | undefined;
 
-/** The vendored CRD's v1 `openAPIV3Schema` (parsed once). */
-function lwsSchema(): Schema {
-  if (lwsRoot) return lwsRoot;
-  const crd = parseYaml(readFileSync(LWS_CRD_PATH, "utf8")) as {
-    spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
-  };
-  const v1 = crd.spec.versions.find((v) => v.name === "v1");
-  if (!v1) throw new Error(`${LWS_CRD_PATH}: no v1 version in the CRD`);
-  lwsRoot = v1.schema.openAPIV3Schema;
+/** The upstream CRD's v1 `openAPIV3Schema` (read once); null without the upstream data. */
+function lwsSchema(): Schema | null {
+  if (lwsRoot === undefined)
+    lwsRoot = readUpstreamCrd(LWS_SCHEMA_FILE, LWS_SKIPPED)?.schema ?? null;
   return lwsRoot;
 }
 
-/** The strict LeaderWorkerSet validator (compiled on first use: it is large). */
-function getLwsValidator(): ValidateFunction {
-  lwsValidator ??= kubernetesAjv().compile(strictSchema(lwsSchema()) as Schema);
+/** The strict LeaderWorkerSet validator (compiled on first use: it is large), if available. */
+function getLwsValidator(): ValidateFunction | undefined {
+  const schema = lwsSchema();
+  if (!schema) return undefined;
+  lwsValidator ??= kubernetesAjv().compile(strictSchema(schema) as Schema);
   return lwsValidator;
 }
 
-/** The strict core/v1 PodTemplateSpec that the CRD expands for its worker template. */
-function getPodTemplateValidator(): ValidateFunction {
+/** The strict core/v1 PodTemplateSpec that the CRD expands for its worker template, if available. */
+function getPodTemplateValidator(): ValidateFunction | undefined {
   if (podTemplateValidator) return podTemplateValidator;
-  const spec = (lwsSchema().properties as Record<string, Schema>).spec;
+  const root = lwsSchema();
+  if (!root) return undefined;
+  const spec = (root.properties as Record<string, Schema>).spec;
   const lwt = (spec.properties as Record<string, Schema>).leaderWorkerTemplate;
   const workerTemplate = (lwt.properties as Record<string, Schema>).workerTemplate;
   podTemplateValidator = kubernetesAjv().compile(strictSchema(workerTemplate) as Schema);
@@ -315,6 +315,7 @@ function at(obj: unknown, path: string[]): unknown {
 function podSpecStrictErrors(template: unknown, prefix: string): string[] {
   if (typeof template !== "object" || template === null) return [];
   const podTemplate = getPodTemplateValidator();
+  if (!podTemplate) return [];
   const spec = { spec: (template as Schema).spec };
   return podTemplate(spec) ? [] : formatAjvErrors(prefix, podTemplate.errors);
 }
@@ -334,7 +335,7 @@ export function validateManifest(obj: unknown): string[] {
   const key = `${apiVersion}/${kind}`;
   if (key === LWS_KEY) {
     const lws = getLwsValidator();
-    const errors = lws(obj) ? [] : formatAjvErrors("", lws.errors);
+    const errors = !lws || lws(obj) ? [] : formatAjvErrors("", lws.errors);
     // The CRD types top-level metadata only as `object`; the API server checks ObjectMeta.
     const metadata = (obj as Schema).metadata;
     errors.push(...modelErrors(PodTemplateSpec, { metadata }, ""));
