@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { GkeCapacityMode } from "../components/gke/config";
 import { ConfigError, type ConfigProblem, parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
 import type { RawConfig } from "./raw-config";
@@ -26,7 +27,7 @@ export interface GkeSettings {
   zone: string;
   region: string;
   namePrefix: string;
-  capacityMode: string;
+  capacityMode: GkeCapacityMode;
   reservation: string;
   gpuNodeCount: number;
   deletionProtection: boolean;

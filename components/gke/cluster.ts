@@ -8,7 +8,12 @@ import { DaemonSet, type DaemonSetArgs } from "@pulumi/kubernetes/apps/v1/daemon
 import { Provider } from "@pulumi/kubernetes/provider";
 import * as pulumi from "@pulumi/pulumi";
 import { clusterArgs, gpuPoolArgs, systemPoolArgs } from "./cluster-args";
-import { resolveGkeGpuClusterConfig } from "./config";
+import {
+  type GkeCapacityMode,
+  type GkeNetworkingMode,
+  type GkeReleaseChannel,
+  resolveGkeGpuClusterConfig,
+} from "./config";
 import { gibInstallerDaemonSet } from "./gib";
 import { gkeKubeconfig } from "./kubeconfig";
 import { podNetworkObjects } from "./multinetwork";
@@ -20,7 +25,7 @@ export interface GkeGpuCapacityArgs {
    * `reservation` (a specific Compute Engine reservation, compact placement), `spot` (Spot
    * VMs) or `flex-start` (DWS flex-start VMs, up to 7 days each). Required.
    */
-  mode: string;
+  mode: GkeCapacityMode;
   /** Reservation name. Required with `reservation`; rejected otherwise. */
   reservation?: string;
   /** A block of the reservation to target (`<reservation>/reservationBlocks/<block>`). Defaults to anywhere in the reservation. */
@@ -69,7 +74,7 @@ export interface GkeGpuClusterArgs {
    * accelerator network profile to `auto` and let GKE create all of it (GKE ≥ 1.34.1-gke.1829001;
    * reported to wedge node-pool deletion). Defaults to `explicit`.
    */
-  networking?: string;
+  networking?: GkeNetworkingMode;
   /** Primary range of the gVNIC subnet. Defaults to `192.168.64.0/18`. */
   gvnicCidr?: string;
   /** Range split into the eight RDMA subnets (one /21 each from a /18). Defaults to `192.168.128.0/18`. */
@@ -79,7 +84,7 @@ export interface GkeGpuClusterArgs {
   /** Subnet of the cluster's primary NIC (GKE-managed secondary ranges). Defaults to `default`. */
   primarySubnetwork?: string;
   /** Release channel: RAPID, REGULAR, STABLE or EXTENDED. Defaults to REGULAR. */
-  releaseChannel?: string;
+  releaseChannel?: GkeReleaseChannel;
   /** Minimum control-plane version; must be ≥ 1.31.4-gke.1183000 (A3 Ultra RDMA), ≥ 1.32.2-gke.1652000 with flex-start. Defaults to the channel's default. */
   minMasterVersion?: string;
   /** GKE deletion protection on the cluster. Defaults to true. */

@@ -4,12 +4,52 @@ import { versions } from "../versions";
 import { blocksOverlap, parseCidr, subnetBits } from "./cidr";
 import { A3_ULTRA_RDMA_NICS } from "./networks";
 
-/** Capacity modes of the GPU node pool (see `GkeGpuClusterArgs.capacity.mode`). */
-export const CAPACITY_MODES = ["reservation", "spot", "flex-start"] as const;
-/** How the GPU pool's extra NICs are wired (see `GkeGpuClusterArgs.networking`). */
-export const NETWORKING_MODES = ["explicit", "auto"] as const;
-/** GKE release channels that can carry A3 Ultra versions. */
-export const RELEASE_CHANNELS = ["RAPID", "REGULAR", "STABLE", "EXTENDED"] as const;
+/** Capacity modes of the GPU node pool (see `GkeGpuClusterArgs.capacity.mode`; a schema enum). */
+export const GkeCapacityMode = {
+  /** A specific Compute Engine reservation, compact placement. */
+  Reservation: "reservation",
+  /** Spot VMs. */
+  Spot: "spot",
+  /** DWS flex-start VMs, up to 7 days each. */
+  FlexStart: "flex-start",
+} as const;
+/** One of {@link GkeCapacityMode}'s values. */
+export type GkeCapacityMode = (typeof GkeCapacityMode)[keyof typeof GkeCapacityMode];
+/** The capacity modes as a list. */
+export const CAPACITY_MODES = Object.values(GkeCapacityMode) as [
+  GkeCapacityMode,
+  ...GkeCapacityMode[],
+];
+
+/** How the GPU pool's extra NICs are wired (see `GkeGpuClusterArgs.networking`; a schema enum). */
+export const GkeNetworkingMode = {
+  /** Create the VPCs, attach them and create the in-cluster `Network` objects. */
+  Explicit: "explicit",
+  /** The node pool's accelerator network profile `auto`: GKE creates all of it. */
+  Auto: "auto",
+} as const;
+/** One of {@link GkeNetworkingMode}'s values. */
+export type GkeNetworkingMode = (typeof GkeNetworkingMode)[keyof typeof GkeNetworkingMode];
+/** The networking modes as a list. */
+export const NETWORKING_MODES = Object.values(GkeNetworkingMode) as [
+  GkeNetworkingMode,
+  ...GkeNetworkingMode[],
+];
+
+/** GKE release channels that can carry A3 Ultra versions (a schema enum). */
+export const GkeReleaseChannel = {
+  Rapid: "RAPID",
+  Regular: "REGULAR",
+  Stable: "STABLE",
+  Extended: "EXTENDED",
+} as const;
+/** One of {@link GkeReleaseChannel}'s values. */
+export type GkeReleaseChannel = (typeof GkeReleaseChannel)[keyof typeof GkeReleaseChannel];
+/** The release channels as a list. */
+export const RELEASE_CHANNELS = Object.values(GkeReleaseChannel) as [
+  GkeReleaseChannel,
+  ...GkeReleaseChannel[],
+];
 
 /**
  * Version floors GKE documents. A minimum version given in config must not be below the

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { gpuOperatorPlan } from "./plan";
+import type { GpuOperatorPreset } from "./presets";
 
 /** Arguments of {@link GpuOperator}. */
 export interface GpuOperatorArgs {
@@ -9,7 +10,7 @@ export interface GpuOperatorArgs {
    * `gke` (Google's driver installer, NVIDIA's documented GKE values) or `generic` (chart
    * defaults: the operator installs the driver). Defaults to `generic`.
    */
-  preset?: string;
+  preset?: GpuOperatorPreset;
   /** Chart version, `vXX.YY.Z`, at least v25.10.0. Defaults to `versions.gpuOperatorChart`. */
   version?: string;
   /**

@@ -1,7 +1,25 @@
 import type { HelmValues } from "./merge";
 
-/** The platforms the GPU Operator has a values preset for. */
-export const GPU_OPERATOR_PRESETS = ["microk8s", "gke", "generic"] as const;
+/**
+ * The platforms the GPU Operator has a values preset for (an enum in the package schema, so
+ * other languages get a typed value).
+ */
+export const GpuOperatorPreset = {
+  /** Host drivers, MicroK8s' containerd paths, `nvidia` as default runtime. */
+  Microk8s: "microk8s",
+  /** Google's driver installer, NVIDIA's documented GKE values, CDI. */
+  Gke: "gke",
+  /** The chart's defaults: the operator installs the driver. */
+  Generic: "generic",
+} as const;
+/** One of {@link GpuOperatorPreset}'s values. */
+export type GpuOperatorPreset = (typeof GpuOperatorPreset)[keyof typeof GpuOperatorPreset];
+
+/** The presets as a list, in declaration order (for zod and the docs). */
+export const GPU_OPERATOR_PRESETS = Object.values(GpuOperatorPreset) as [
+  GpuOperatorPreset,
+  ...GpuOperatorPreset[],
+];
 
 /** Where MicroK8s keeps containerd's files (the snap's `$SNAP_DATA` and `$SNAP_COMMON`). */
 const MICROK8S = {

@@ -8,13 +8,25 @@ export const DEFAULT_MODEL_CACHE_CLAIM = "model-cache";
 /** Default size: room for a few 70B-class checkpoints in bf16. */
 export const DEFAULT_MODEL_CACHE_SIZE = "200Gi";
 
-/** Access modes a PVC may ask for. */
-export const ACCESS_MODES = [
-  "ReadWriteMany",
-  "ReadWriteOnce",
-  "ReadOnlyMany",
-  "ReadWriteOncePod",
-] as const;
+/** Access modes a model cache claim may ask for (an enum in the package schema). */
+export const ModelCacheAccessMode = {
+  /** Every node mounts the cache: what multi-node groups need. */
+  ReadWriteMany: "ReadWriteMany",
+  /** Pods on one node. */
+  ReadWriteOnce: "ReadWriteOnce",
+  /** Read-only, many nodes (a cache filled elsewhere). */
+  ReadOnlyMany: "ReadOnlyMany",
+  /** One pod. */
+  ReadWriteOncePod: "ReadWriteOncePod",
+} as const;
+/** One of {@link ModelCacheAccessMode}'s values. */
+export type ModelCacheAccessMode = (typeof ModelCacheAccessMode)[keyof typeof ModelCacheAccessMode];
+
+/** Access modes a PVC may ask for, as a list. */
+export const ACCESS_MODES = Object.values(ModelCacheAccessMode) as [
+  ModelCacheAccessMode,
+  ...ModelCacheAccessMode[],
+];
 
 /** A model cache claim, as plain validated data. */
 export interface ModelCacheClaimOptions {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { modelCacheClaim } from "./claim";
+import { type ModelCacheAccessMode, modelCacheClaim } from "./claim";
 import { hfTokenSecret } from "./token";
 
 /** Arguments of {@link HuggingFaceToken}. */
@@ -63,7 +63,7 @@ export interface ModelCacheClaimArgs {
    * `ReadWriteMany`, `ReadWriteOnce`, `ReadOnlyMany` or `ReadWriteOncePod`. Defaults to
    * `ReadWriteMany`, which multi-node groups need (every node mounts the cache).
    */
-  accessMode?: string;
+  accessMode?: ModelCacheAccessMode;
 }
 
 /**

@@ -15,8 +15,25 @@ import { a3UltraPodNetworks } from "../gke/networks";
 import type { PodSecurityLevel } from "../namespace";
 import { parseOrThrow } from "../validation";
 
+/** The network profiles (an enum in the package schema). */
+export const NetworkProfileName = {
+  /** One node: NCCL over NVLink/PCIe. */
+  Nvlink: "nvlink",
+  /** The pod network. */
+  Tcp: "tcp",
+  /** Host network + RoCE NICs (the home lab). */
+  RoceHostnet: "roce-hostnet",
+  /** GKE A3 Ultra: RDMA NICs through multi-networking and the gIB NCCL plugin. */
+  GkeRdma: "gke-rdma",
+} as const;
+/** One of {@link NetworkProfileName}'s values. */
+export type NetworkProfileName = (typeof NetworkProfileName)[keyof typeof NetworkProfileName];
+
 /** Every profile name, in the order the docs list them. */
-export const NETWORK_PROFILE_NAMES = ["nvlink", "tcp", "roce-hostnet", "gke-rdma"] as const;
+export const NETWORK_PROFILE_NAMES = Object.values(NetworkProfileName) as [
+  NetworkProfileName,
+  ...NetworkProfileName[],
+];
 
 /** The profile used when none is named: it works on any cluster, at pod-network speed. */
 export const DEFAULT_NETWORK_PROFILE = "tcp";
@@ -24,8 +41,22 @@ export const DEFAULT_NETWORK_PROFILE = "tcp";
 /** `NCCL_DEBUG` unless overridden: quiet, but NCCL still explains why it failed. */
 export const DEFAULT_NCCL_DEBUG = "WARN";
 
-/** The values `NCCL_DEBUG` accepts. */
-export const NCCL_DEBUG_LEVELS = ["VERSION", "WARN", "INFO", "ABORT", "TRACE"] as const;
+/** The values `NCCL_DEBUG` accepts (an enum in the package schema). */
+export const NcclDebugLevel = {
+  Version: "VERSION",
+  Warn: "WARN",
+  Info: "INFO",
+  Abort: "ABORT",
+  Trace: "TRACE",
+} as const;
+/** One of {@link NcclDebugLevel}'s values. */
+export type NcclDebugLevel = (typeof NcclDebugLevel)[keyof typeof NcclDebugLevel];
+
+/** The `NCCL_DEBUG` values as a list. */
+export const NCCL_DEBUG_LEVELS = Object.values(NcclDebugLevel) as [
+  NcclDebugLevel,
+  ...NcclDebugLevel[],
+];
 
 /** What the user chooses: a profile name and that profile's parameters. */
 export interface NetworkArgs {
@@ -34,7 +65,7 @@ export interface NetworkArgs {
    * `roce-hostnet` (host network + RoCE NICs, the home lab) or `gke-rdma` (GKE A3 Ultra,
    * RDMA NICs through multi-networking and the gIB NCCL plugin). Defaults to `tcp`.
    */
-  profile?: string;
+  profile?: NetworkProfileName;
   /**
    * Network interface NCCL and Gloo bootstrap over (`NCCL_SOCKET_IFNAME`,
    * `GLOO_SOCKET_IFNAME`), e.g. `enp1s0f1np1` on a DGX Spark's QSFP port. Required for
@@ -59,7 +90,7 @@ export interface NetworkArgs {
    */
   rdmaResource?: string;
   /** `NCCL_DEBUG`: one of VERSION, WARN, INFO, ABORT, TRACE. Defaults to `WARN`. */
-  ncclDebug?: string;
+  ncclDebug?: NcclDebugLevel;
 }
 
 /** What a profile can place, checked against the server's parallelism before anything exists. */

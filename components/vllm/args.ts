@@ -123,7 +123,7 @@ export interface VllmServerArgs {
    * (a Ray cluster per group; the image must contain Ray). Only used when nodes > 1 (`ray` on
    * one node is rejected, `mp` accepted). Defaults to `mp`.
    */
-  launcher?: string;
+  launcher?: VllmLauncher;
   /** Model cache volume, mounted at `HF_HOME`. Defaults to an emptyDir (downloads on every start). */
   modelCache?: ModelCacheArgs;
   /** Secret holding the Hugging Face token (`HF_TOKEN`). Defaults to none (public models only). */
@@ -153,6 +153,16 @@ export interface VllmServerArgs {
   /** Extra labels on every object and pod. Defaults to none. */
   labels?: { [key: string]: string };
 }
+
+/** Launcher of a multi-node server (an enum in the package schema). */
+export const VllmLauncher = {
+  /** vLLM's multiprocessing: `--nnodes/--node-rank/--master-addr`, workers `--headless`. */
+  Mp: "mp",
+  /** A Ray cluster per group (the image must contain Ray). */
+  Ray: "ray",
+} as const;
+/** One of {@link VllmLauncher}'s values. */
+export type VllmLauncher = (typeof VllmLauncher)[keyof typeof VllmLauncher];
 
 /** Flags the builders own; users setting them in `extraArgs` would contradict the config. */
 const MANAGED_FLAGS = [
@@ -265,7 +275,7 @@ const schema = z
       .strict()
       .prefault({}),
     network: networkArgsSchema.prefault({}),
-    launcher: z.enum(["mp", "ray"]).optional(),
+    launcher: z.enum(VllmLauncher).optional(),
     modelCache: z.unknown().optional(),
     tokenSecret: z
       .object({
@@ -410,9 +420,6 @@ const schema = z
     },
     { when: () => true },
   );
-
-/** Launcher of a multi-node server. */
-export type VllmLauncher = "mp" | "ray";
 
 /** Validated arguments with every default applied: the input of every builder. */
 export interface VllmServerConfig {

@@ -19,7 +19,7 @@ beforeAll(async () => {
   await rec.settle();
   countBeforeInvalid = rec.resources.length;
   try {
-    new GpuOperator("bad", { preset: "k3s" });
+    new GpuOperator("bad", { preset: "k3s" as never });
   } catch (e) {
     invalid = e;
   }

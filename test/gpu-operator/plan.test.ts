@@ -175,7 +175,7 @@ describe("gpuOperatorPlan", () => {
     const found = problems(() =>
       gpuOperatorPlan(
         {
-          preset: "eks",
+          preset: "eks" as never,
           version: "v25.3.4",
           namespace: "GPU_Operator",
           dcgmExporter: false,

@@ -38,7 +38,8 @@ beforeAll(async () => {
   invalid = [];
   for (const build of [
     () => new HuggingFaceToken("bad-token", { token: TOKEN, namespace: "Not_A_Namespace" }),
-    () => new ModelCache("bad-cache", { namespace: "llm", accessMode: "ReadWriteSometimes" }),
+    () =>
+      new ModelCache("bad-cache", { namespace: "llm", accessMode: "ReadWriteSometimes" as never }),
   ]) {
     try {
       build();

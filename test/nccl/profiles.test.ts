@@ -10,7 +10,11 @@ import {
 } from "../../components/nccl/profiles";
 import { ConfigError } from "../../components/validation";
 
-const roce = { profile: "roce-hostnet", socketInterface: "enp1s0f1np1", ibHcas: ["rocep1s0f1"] };
+const roce = {
+  profile: "roce-hostnet" as const,
+  socketInterface: "enp1s0f1np1",
+  ibHcas: ["rocep1s0f1"],
+};
 
 function problems(fn: () => unknown): Array<{ path: string; message: string }> {
   try {
@@ -39,8 +43,8 @@ describe("network profiles", () => {
     for (const profile of NETWORK_PROFILE_NAMES) {
       const args =
         profile === "roce-hostnet"
-          ? { ...roce, ncclDebug: "INFO" }
-          : { profile, ncclDebug: "INFO" };
+          ? { ...roce, ncclDebug: "INFO" as const }
+          : { profile, ncclDebug: "INFO" as const };
       expect(envOf(networkProfile(args)).NCCL_DEBUG).toBe("INFO");
     }
   });
@@ -118,12 +122,16 @@ describe("network profiles", () => {
         networkProfile({ profile: "gke-rdma", ibHcas: ["mlx5_0"], ibGidIndex: 3 }),
       ).map((p) => p.path),
     ).toEqual(["network.ibHcas", "network.ibGidIndex"]);
-    expect(problems(() => networkProfile({ profile: "infiniband" })).map((p) => p.path)).toEqual([
-      "network.profile",
-    ]);
+    expect(
+      problems(() => networkProfile({ profile: "infiniband" as never })).map((p) => p.path),
+    ).toEqual(["network.profile"]);
     expect(
       problems(() =>
-        networkProfile({ ...roce, socketInterface: "this-name-is-too-long", ncclDebug: "LOUD" }),
+        networkProfile({
+          ...roce,
+          socketInterface: "this-name-is-too-long",
+          ncclDebug: "LOUD" as never,
+        }),
       ).map((p) => p.path),
     ).toEqual(["network.socketInterface", "network.ncclDebug"]);
   });

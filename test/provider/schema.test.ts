@@ -1,12 +1,23 @@
-import * as path from "node:path";
-import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
-import { beforeAll, describe, expect, it } from "vitest";
-import * as components from "../../components";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { GetSchemaRequest, type GetSchemaResponse } from "@pulumi/pulumi/proto/provider_pb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { CAPACITY_MODES, NETWORKING_MODES, RELEASE_CHANNELS } from "../../components/gke/config";
+import { GPU_OPERATOR_PRESETS } from "../../components/gpu-operator/presets";
+import { ACCESS_MODES } from "../../components/model/claim";
+import { NCCL_DEBUG_LEVELS, NETWORK_PROFILE_NAMES } from "../../components/nccl/profiles";
+import { VllmLauncher } from "../../components/vllm/args";
 import rootPackage from "../../package.json";
 import providerPackage from "../../provider/package.json";
+import { type LaunchedPlugin, launchPlugin, REPO_ROOT, stopPlugin, unary } from "./plugin";
 
 interface SchemaProperty {
   description?: string;
+  type?: string;
+  $ref?: string;
+  plain?: boolean;
+  items?: SchemaProperty;
 }
 interface Schema {
   name: string;
@@ -19,24 +30,55 @@ interface Schema {
       properties: Record<string, SchemaProperty>;
     }
   >;
+  types: Record<
+    string,
+    {
+      type: string;
+      enum?: { name: string; value: string }[];
+      properties?: Record<string, SchemaProperty>;
+    }
+  >;
 }
 
-const exported = getPulumiComponents(components);
+const TOKEN = "llm-serving:index";
+let plugin: LaunchedPlugin | undefined;
 let schema: Schema;
 
 beforeAll(async () => {
-  const provider = new ComponentProvider({
-    dirname: path.join(__dirname, "..", "..", "provider"),
-    name: "llm-serving",
-    components: exported,
-  });
-  schema = JSON.parse(await provider.getSchema());
-}, 60_000);
+  plugin = await launchPlugin();
+  const response = await unary<GetSchemaRequest, GetSchemaResponse>(
+    plugin.client.getSchema.bind(plugin.client),
+    new GetSchemaRequest(),
+  );
+  schema = JSON.parse(response.getSchema());
+}, 240_000);
 
-describe("ComponentProvider.getSchema()", () => {
+afterAll(() => stopPlugin(plugin));
+
+function input(component: string, property: string): SchemaProperty {
+  const prop = schema.resources[`${TOKEN}:${component}`]?.inputProperties[property];
+  if (!prop) throw new Error(`${component}.${property} is not in the schema`);
+  return prop;
+}
+
+function typeProperty(type: string, property: string): SchemaProperty {
+  const prop = schema.types[`${TOKEN}:${type}`]?.properties?.[property];
+  if (!prop) throw new Error(`${type}.${property} is not in the schema`);
+  return prop;
+}
+
+function enumValues(name: string): string[] | undefined {
+  return schema.types[`${TOKEN}:${name}`]?.enum?.map((m) => m.value);
+}
+
+describe("provider/ launched as `pulumi package add` launches it", () => {
+  it("starts from a directory with no tsconfig.json and answers GetSchema over gRPC", () => {
+    expect(plugin?.port).toBeGreaterThan(0);
+    expect(schema.name).toBe("llm-serving");
+  });
+
   it("finds every exported component", () => {
-    const names = exported.map((c) => c.name).sort();
-    expect(names).toEqual(
+    expect(Object.keys(schema.resources).sort()).toEqual(
       [
         "GkeGpuCluster",
         "GpuOperator",
@@ -46,10 +88,7 @@ describe("ComponentProvider.getSchema()", () => {
         "ModelCache",
         "NfsExport",
         "VllmServer",
-      ].sort(),
-    );
-    expect(Object.keys(schema.resources).sort()).toEqual(
-      names.map((n) => `llm-serving:index:${n}`),
+      ].map((n) => `${TOKEN}:${n}`),
     );
   });
 
@@ -63,16 +102,107 @@ describe("ComponentProvider.getSchema()", () => {
   });
 
   it("exposes the outputs other languages read", () => {
-    expect(Object.keys(schema.resources["llm-serving:index:VllmServer"].properties).sort()).toEqual(
-      ["openaiBaseUrl", "serviceName", "url"],
-    );
-    expect(schema.resources["llm-serving:index:MicroK8sCluster"].properties).toHaveProperty(
-      "kubeconfig",
-    );
+    expect(Object.keys(schema.resources[`${TOKEN}:VllmServer`].properties).sort()).toEqual([
+      "openaiBaseUrl",
+      "serviceName",
+      "url",
+    ]);
+    expect(schema.resources[`${TOKEN}:MicroK8sCluster`].properties).toHaveProperty("kubeconfig");
   });
 
   it("is versioned with the package", () => {
     expect(providerPackage.version).toBe(rootPackage.version);
     expect(schema.version).toBe(rootPackage.version);
+  });
+});
+
+describe("schema typing", () => {
+  it("closed sets are enums, with the values the components validate", () => {
+    expect(enumValues("GpuOperatorPreset")).toEqual([...GPU_OPERATOR_PRESETS]);
+    expect(input("GpuOperator", "preset").$ref).toBe(`#/types/${TOKEN}:GpuOperatorPreset`);
+
+    expect(enumValues("NetworkProfileName")).toEqual([...NETWORK_PROFILE_NAMES]);
+    expect(enumValues("NcclDebugLevel")).toEqual([...NCCL_DEBUG_LEVELS]);
+    const network = input("VllmServer", "network").$ref?.replace(`#/types/${TOKEN}:`, "") ?? "";
+    expect(typeProperty(network, "profile").$ref).toBe(`#/types/${TOKEN}:NetworkProfileName`);
+    expect(typeProperty(network, "ncclDebug").$ref).toBe(`#/types/${TOKEN}:NcclDebugLevel`);
+
+    expect(enumValues("VllmLauncher")).toEqual(Object.values(VllmLauncher));
+    expect(input("VllmServer", "launcher").$ref).toBe(`#/types/${TOKEN}:VllmLauncher`);
+
+    expect(enumValues("ModelCacheAccessMode")).toEqual([...ACCESS_MODES]);
+    expect(input("ModelCache", "accessMode").$ref).toBe(`#/types/${TOKEN}:ModelCacheAccessMode`);
+
+    expect(enumValues("GkeCapacityMode")).toEqual([...CAPACITY_MODES]);
+    const capacity = input("GkeGpuCluster", "capacity").$ref?.replace(`#/types/${TOKEN}:`, "");
+    expect(typeProperty(capacity ?? "", "mode").$ref).toBe(`#/types/${TOKEN}:GkeCapacityMode`);
+    expect(enumValues("GkeNetworkingMode")).toEqual([...NETWORKING_MODES]);
+    expect(input("GkeGpuCluster", "networking").$ref).toBe(`#/types/${TOKEN}:GkeNetworkingMode`);
+    expect(enumValues("GkeReleaseChannel")).toEqual([...RELEASE_CHANNELS]);
+  });
+
+  it("enum members carry names other languages can use", () => {
+    expect(schema.types[`${TOKEN}:NetworkProfileName`].enum?.map((m) => m.name)).toEqual([
+      "Nvlink",
+      "Tcp",
+      "RoceHostnet",
+      "GkeRdma",
+    ]);
+  });
+
+  it("secrets and values that come from other resources are Inputs (not plain)", () => {
+    for (const [component, property] of [
+      ["HuggingFaceToken", "token"],
+      ["MicroK8sCluster", "privateKey"],
+      ["MicroK8sCluster", "joinToken"],
+      ["NfsExport", "privateKey"],
+    ]) {
+      const prop = input(component, property);
+      expect(prop.type, `${component}.${property}`).toBe("string");
+      expect(prop.plain, `${component}.${property}`).toBeUndefined();
+    }
+    // Values the components decide on stay plain: their checks run before anything exists.
+    expect(input("GpuOperator", "version").plain).toBe(true);
+  });
+});
+
+/** Every bare module specifier `components/` imports (`node:` built-ins aside). */
+function componentImports(dir = join(REPO_ROOT, "components")): Set<string> {
+  const found = new Set<string>();
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) {
+      for (const m of componentImports(path)) found.add(m);
+    } else if (path.endsWith(".ts")) {
+      for (const [, spec] of readFileSync(path, "utf8").matchAll(/from "([^".][^"]*)"/g)) {
+        if (spec.startsWith("node:")) continue;
+        const parts = spec.split("/");
+        found.add(spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]);
+      }
+    }
+  }
+  return found;
+}
+
+describe("provider/package.json (what `npm install` in provider/ brings)", () => {
+  it("depends on every package the components import, at the root package's ranges", () => {
+    const deps = providerPackage.dependencies as Record<string, string>;
+    const rootDeps = rootPackage.dependencies as Record<string, string>;
+    for (const name of componentImports()) {
+      expect(deps[name], `${name} missing from provider/package.json`).toBeDefined();
+      expect(deps[name], name).toBe(rootDeps[name]);
+    }
+  });
+
+  it("builds its entry in `prepare` (run by npm install) and brings TypeScript for the schema analyzer", () => {
+    expect(providerPackage.main).toBe("bin/provider/index.js");
+    expect(providerPackage.scripts.prepare).toBe("tsc -p tsconfig.json");
+    const root = rootPackage as { devDependencies: Record<string, string> };
+    expect(providerPackage.dependencies.typescript).toBe(root.devDependencies.typescript);
+  });
+
+  it("PulumiPlugin.yaml passes no nodeargs: the host puts them after run-plugin, as its args", () => {
+    const plugin = parse(readFileSync(join(REPO_ROOT, "provider", "PulumiPlugin.yaml"), "utf8"));
+    expect(plugin).toEqual({ runtime: "nodejs" });
   });
 });

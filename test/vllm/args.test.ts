@@ -58,7 +58,7 @@ describe("validateVllmServerArgs", () => {
       tokenSecret: { name: "" },
       image: "vllm/vllm-openai:latest",
       namespace: "LLM",
-      launcher: "slurm",
+      launcher: "slurm" as never,
       modelCache: { claimName: "a", hostPath: "/b" },
     });
     expect(found).toEqual({
@@ -92,7 +92,7 @@ describe("validateVllmServerArgs", () => {
 
   it("a multi-node server needs a launcher vLLM knows", () => {
     expect(
-      problems(baseArgs({ parallelism: { tensor: 2, nodes: 2 }, launcher: "torchrun" })),
+      problems(baseArgs({ parallelism: { tensor: 2, nodes: 2 }, launcher: "torchrun" as never })),
     ).toEqual({
       launcher: expect.stringMatching(/mp|ray/),
     });

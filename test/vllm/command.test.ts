@@ -18,7 +18,7 @@ function allScripts(): Array<{ id: string; script: string }> {
     );
     out.push({ id: `${profile}-server`, script: roleScript(single, "server") });
     if (profile === "nvlink") continue;
-    for (const launcher of ["mp", "ray"]) {
+    for (const launcher of ["mp", "ray"] as const) {
       const multi = validateVllmServerArgs(
         baseArgs({ network, launcher, parallelism: { tensor: 2, nodes: 2 } }),
         "chat",

@@ -9,7 +9,7 @@ describe("the project's policy pack", () => {
       const nodes = parallelism?.nodes ?? 1;
       for (const [profile, network] of Object.entries(PROFILE_ARGS)) {
         if (profile === "nvlink" && nodes > 1) continue;
-        for (const launcher of nodes > 1 ? ["mp", "ray"] : [undefined]) {
+        for (const launcher of nodes > 1 ? (["mp", "ray"] as const) : [undefined]) {
           const objects = objectsOf(
             plan({ parallelism, network, launcher, createNamespace: true }),
           );
