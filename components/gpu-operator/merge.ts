@@ -17,8 +17,8 @@ export function mergeHelmValues(...layers: (HelmValues | undefined)[]): HelmValu
   for (const layer of layers) {
     if (!layer) continue;
     for (const [key, value] of Object.entries(layer)) {
-      const prev = out[key];
-      out[key] =
+      const prev = Object.hasOwn(out, key) ? out[key] : undefined;
+      const merged =
         isPlainObject(prev) && isPlainObject(value)
           ? mergeHelmValues(prev, value)
           : isPlainObject(value)
@@ -26,6 +26,14 @@ export function mergeHelmValues(...layers: (HelmValues | undefined)[]): HelmValu
             : Array.isArray(value)
               ? structuredClone(value)
               : value;
+      // Defined, not assigned: a YAML key named `__proto__` is data, and assigning it would
+      // set the prototype instead (and drop the key).
+      Object.defineProperty(out, key, {
+        value: merged,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
   }
   return out;

@@ -232,6 +232,13 @@ describe("mergeHelmValues", () => {
   const json = fc.jsonValue() as fc.Arbitrary<unknown>;
   const tree = fc.dictionary(fc.string({ maxLength: 4 }), json) as fc.Arbitrary<HelmValues>;
 
+  it("keeps a key named __proto__ as data (found by the property below)", () => {
+    const a = JSON.parse('{"": {"__proto__": null}, "__proto__": {"x": 1}}') as HelmValues;
+    const merged = mergeHelmValues(a, JSON.parse('{"__proto__": {"y": 2}}'));
+    expect(JSON.stringify(merged)).toBe('{"":{"__proto__":null},"__proto__":{"x":1,"y":2}}');
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+  });
+
   it("merging with nothing is a deep copy", () => {
     fc.assert(
       fc.property(tree, (a) => {
