@@ -1,4 +1,5 @@
 import { gpuRequestsEqualLimits } from "./gpu-requests-equal-limits";
+import { hostDriverMountReadonly } from "./host-driver-mount-readonly";
 import { imageTagPinned } from "./image-tag-pinned";
 import { lwsControllerInstalled } from "./lws-controller-installed";
 import { ncclDebugLevel } from "./nccl-debug-level";
@@ -10,6 +11,7 @@ import { serviceSelectsPods } from "./service-selects-pods";
 import { servingProbes } from "./serving-probes";
 import { shmMemoryBacked } from "./shm-memory-backed";
 import type { Rule } from "./types";
+import { vllmApiAuth } from "./vllm-api-auth";
 import { vllmMultinodeLauncher } from "./vllm-multinode-launcher";
 import { vllmParallelismMatchesGpus } from "./vllm-parallelism-matches-gpus";
 
@@ -19,6 +21,7 @@ export type * from "./types";
 export { parseVllmFlags } from "./vllm";
 export {
   gpuRequestsEqualLimits,
+  hostDriverMountReadonly,
   imageTagPinned,
   lwsControllerInstalled,
   ncclDebugLevel,
@@ -29,13 +32,16 @@ export {
   serviceSelectsPods,
   servingProbes,
   shmMemoryBacked,
+  vllmApiAuth,
   vllmMultinodeLauncher,
   vllmParallelismMatchesGpus,
 };
 
 /**
  * Every rule, in the stable order the pack, `check` and the docs list them: resource rules
- * (memory and RDMA, NCCL, vLLM, hygiene), then stack rules.
+ * (memory and RDMA, NCCL, engines, hygiene, security), then stack rules. To add a rule: one
+ * file exporting it, one import and one entry here, one fixture directory
+ * (`test/fixtures/policy/<id>/{pass,fail}`) and one section in docs/policies.md.
  */
 export const rules: Rule[] = [
   shmMemoryBacked,
@@ -48,6 +54,8 @@ export const rules: Rule[] = [
   gpuRequestsEqualLimits,
   imageTagPinned,
   secretEnvFromSecret,
+  vllmApiAuth,
+  hostDriverMountReadonly,
   servingProbes,
   serviceSelectsPods,
   lwsControllerInstalled,

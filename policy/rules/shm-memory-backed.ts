@@ -1,18 +1,38 @@
 import { configBoolean, configString } from "./config";
+import { ENGINE_LABEL } from "./engines";
 import { asArray, describeTemplate, type VolumeMount, volumesOf } from "./podspecs";
 import type { Finding, K8sObject, ResourceRule, RuleConfig } from "./types";
-import { analyzeObject, launchesOf, type TemplateFacts, uniqueFindings } from "./workload";
+import {
+  analyzeObject,
+  cpuOnly,
+  engineLaunchesOf,
+  type TemplateFacts,
+  uniqueFindings,
+} from "./workload";
 
 /** Where NCCL and PyTorch put their shared-memory segments. */
 export const SHM_PATH = "/dev/shm";
 
-function needsShm(t: TemplateFacts): string | undefined {
+/** True when the pod shares the host's IPC namespace, and with it the host's /dev/shm. */
+function usesHostIpc(t: TemplateFacts): boolean {
+  const v = t.template.spec.hostIPC;
+  return v === true || v === "true";
+}
+
+/**
+ * Why a template needs a memory-backed /dev/shm, or undefined when it does not: pods with
+ * `hostIPC: true` use the host's /dev/shm, and a group without GPUs or an inference engine (a
+ * llama.cpp RPC group) runs no NCCL.
+ */
+function needsShm(t: TemplateFacts, cpu: boolean): string | undefined {
+  if (usesHostIpc(t) || cpu) return undefined;
   if (t.podGpus > 1) return `it has ${t.podGpus} GPUs`;
-  for (const { flags } of launchesOf(t)) {
-    if ((flags.tensorParallelSize ?? 1) > 1)
-      return `vLLM runs tensor parallel ${flags.tensorParallelSize}`;
-    if ((flags.pipelineParallelSize ?? 1) > 1)
-      return `vLLM runs pipeline parallel ${flags.pipelineParallelSize}`;
+  for (const { launch } of engineLaunchesOf(t)) {
+    const engine = ENGINE_LABEL[launch.engine];
+    if ((launch.tensorParallelSize ?? 1) > 1)
+      return `${engine} runs tensor parallel ${launch.tensorParallelSize}`;
+    if ((launch.pipelineParallelSize ?? 1) > 1)
+      return `${engine} runs pipeline parallel ${launch.pipelineParallelSize}`;
   }
   if (t.multiNode) return "it is part of a multi-node group";
   return undefined;
@@ -37,7 +57,7 @@ export const shmMemoryBacked: ResourceRule = {
   id: "shm-memory-backed",
   scope: "resource",
   description:
-    "Pods with more than one GPU, tensor or pipeline parallelism, or in a multi-node group mount a memory-backed emptyDir at /dev/shm (the 64 MiB default makes NCCL fail with 'Bus error').",
+    "Pods with more than one GPU, tensor or pipeline parallelism (vLLM, SGLang, TensorRT-LLM, NIM), or in a multi-node GPU group mount a memory-backed emptyDir at /dev/shm (the 64 MiB default makes NCCL fail with 'Bus error'); pods with hostIPC: true and CPU-only groups are exempt.",
   enforcementLevel: "mandatory",
   remediationSteps:
     "Add a volume `{name: dshm, emptyDir: {medium: Memory, sizeLimit: 16Gi}}` to the pod template and mount it at /dev/shm in every GPU container. Size it for NCCL's buffers (several GiB for 8 GPUs); the memory counts against the pod's memory limit.",
@@ -56,8 +76,10 @@ export const shmMemoryBacked: ResourceRule = {
   },
   validate(object: K8sObject, config: RuleConfig): Finding[] {
     const findings: Finding[] = [];
-    for (const t of analyzeObject(object)) {
-      const why = needsShm(t);
+    const templates = analyzeObject(object);
+    const cpu = cpuOnly(templates);
+    for (const t of templates) {
+      const why = needsShm(t, cpu);
       if (why === undefined) continue;
       const where = describeTemplate(t.template);
       const memory = new Map(memoryVolumes(t).map((v) => [v.name, v]));
@@ -91,8 +113,10 @@ export const shmMemoryBacked: ResourceRule = {
     if (shmMemoryBacked.validate(object, config).length === 0) return undefined;
     const fixed = structuredClone(object);
     const sizeLimit = configString(config, "remediationSizeLimit", "16Gi");
-    for (const t of analyzeObject(fixed, { fresh: true })) {
-      if (needsShm(t) === undefined) continue;
+    const templates = analyzeObject(fixed, { fresh: true });
+    const cpu = cpuOnly(templates);
+    for (const t of templates) {
+      if (needsShm(t, cpu) === undefined) continue;
       const spec = t.template.spec;
       const volumes = volumesOf(spec);
       const memory = memoryVolumes(t);

@@ -1,7 +1,10 @@
 import { describeTemplate } from "./podspecs";
 import type { Finding, K8sObject, ResourceRule, RuleConfig } from "./types";
-import { describeParallelism, type VllmFlags, vllmReplicaSize } from "./vllm";
-import { analyzeObject, launchesOf, uniqueFindings } from "./workload";
+import { describeParallelism, stockVllmVersion, type VllmFlags, vllmReplicaSize } from "./vllm";
+import { analyzeObject, type ContainerFacts, launchesOf, uniqueFindings } from "./workload";
+
+/** The first stock `vllm/vllm-openai` release without Ray (kubernetes-sigs/lws#835). */
+const FIRST_WITHOUT_RAY: [number, number, number] = [0, 19, 0];
 
 /** Ranks one pod must host: TP × PP × PCP × (local DP if given, else DP). Null when unknown. */
 function ranksPerPod(f: VllmFlags): number | null {
@@ -10,21 +13,43 @@ function ranksPerPod(f: VllmFlags): number | null {
   return replica === null || dp === null ? null : replica * dp;
 }
 
+function before(a: [number, number, number], b: [number, number, number]): boolean {
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return (a[i] as number) < (b[i] as number);
+  return false;
+}
+
+/**
+ * Whether the container's image has Ray: `yes` for a stock image tagged before v0.19.0 or a
+ * container that installs Ray, `no` for a stock image from v0.19.0 on, `floating` for a stock
+ * image on a moving tag (today's image: no Ray), `unknown` for any other image.
+ */
+function rayInImage(c: ContainerFacts): "yes" | "no" | "floating" | "unknown" {
+  if (c.installsRay) return "yes";
+  const stock = stockVllmVersion(c.container.image);
+  if (stock === undefined || stock === "unknown") return "unknown";
+  if (stock === "floating") return "floating";
+  return before(stock.version, FIRST_WITHOUT_RAY) ? "yes" : "no";
+}
+
+const NATIVE =
+  "add --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS) (workers also --headless)";
+
 /**
  * A vLLM world that spans pods needs a launcher that knows about the other nodes: vLLM's own
- * (`--nnodes`, ≥ 0.11) or Ray (`--distributed-executor-backend ray`, image with Ray). With
- * neither, current vLLM uses its single-node executor and fails because the node lacks the
- * GPUs; the LWS repository's vLLM example relies on Ray being auto-detected and breaks on
- * current images.
+ * (`--nnodes`, ≥ 0.11) or Ray. vLLM picks Ray by itself when the world exceeds the pod's GPUs
+ * and Ray is importable (`ParallelConfig`), so an image that ships Ray and a container that
+ * starts the Ray cluster (the image's `multi-node-serving.sh`, or `ray start`) work without a
+ * backend flag. Stock `vllm/vllm-openai` images ship Ray until v0.19.0: from then on, and on a
+ * floating tag, a Ray setup without an install of Ray fails.
  */
 export const vllmMultinodeLauncher: ResourceRule = {
   id: "vllm-multinode-launcher",
   scope: "resource",
   description:
-    "A vLLM server whose world (TP × PP) is larger than its pod's GPUs passes --nnodes (vLLM's multiprocessing launcher) or --distributed-executor-backend ray; without either, current vLLM starts a single-node executor and fails.",
+    "A vLLM server whose world (TP × PP) is larger than its pod's GPUs uses a multi-node launcher that its image can run: vLLM's own (--nnodes), or Ray started in the pod on an image that ships Ray (stock vllm/vllm-openai before v0.19.0, pinned) or installs it.",
   enforcementLevel: "mandatory",
   remediationSteps:
-    "With vLLM >= 0.11 and no Ray: leader `vllm serve … --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS)`, workers the same plus `--headless`. With Ray: start a Ray cluster across the group and pass `--distributed-executor-backend ray`, using an image that ships Ray.",
+    "With vLLM >= 0.11 and no Ray: leader `vllm serve … --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS)`, workers the same plus `--headless`. With Ray: pin an image that ships Ray (vllm/vllm-openai before v0.19.0, or one that installs `vllm[ray]`), start the Ray cluster across the group (`multi-node-serving.sh leader/worker`), and optionally pass `--distributed-executor-backend ray`.",
   configSchema: {},
   validate(object: K8sObject, _config: RuleConfig): Finding[] {
     const findings: Finding[] = [];
@@ -44,9 +69,31 @@ export const vllmMultinodeLauncher: ResourceRule = {
         }
         const ranks = ranksPerPod(flags);
         if (ranks === null || t.podGpus === 0 || ranks <= t.podGpus) continue;
-        if (nnodes === null || nnodes > 1 || flags.distributedExecutorBackend === "ray") continue;
+        if (nnodes === null || nnodes > 1) continue;
+        const world = `runs vLLM with ${describeParallelism(flags)} = ${ranks} GPUs but its pod has ${t.podGpus}`;
+        const explicitRay = flags.distributedExecutorBackend === "ray";
+        const ray = rayInImage(container);
+        const image = `${container.container.image ?? "(no image)"}`;
+        if (ray === "no" || ray === "floating") {
+          if (!explicitRay && !container.startsRay) {
+            findings.push({
+              message: `${where} ${world}, and passes neither --nnodes nor --distributed-executor-backend ray; ${NATIVE}.`,
+            });
+            continue;
+          }
+          const why =
+            ray === "no"
+              ? `${image} is from v0.19.0 on, which no longer ships Ray`
+              : `${image} is a floating tag (current images no longer ship Ray)`;
+          findings.push({
+            message: `${where} ${world} and relies on Ray, but ${why} and the container does not install it; ${NATIVE}, or pin an image with Ray.`,
+          });
+          continue;
+        }
+        // The image has (or may have) Ray: explicit Ray, or auto-selected Ray with a cluster.
+        if (explicitRay || container.startsRay) continue;
         findings.push({
-          message: `${where} runs vLLM with ${describeParallelism(flags)} = ${ranks} GPUs but its pod has ${t.podGpus}, and passes neither --nnodes nor --distributed-executor-backend ray; add --nnodes $(LWS_GROUP_SIZE) --node-rank $(LWS_WORKER_INDEX) --master-addr $(LWS_LEADER_ADDRESS) (workers also --headless), or use Ray explicitly.`,
+          message: `${where} ${world}, passes neither --nnodes nor --distributed-executor-backend ray, and starts no Ray cluster; ${NATIVE}, or start Ray across the group.`,
         });
       }
     }

@@ -68,6 +68,8 @@ const TAKES_VALUE = new Set([
   "host",
   "config",
   "served-model-name",
+  "api-key",
+  "hf-token",
 ]);
 
 /** Parses vLLM's CLI arguments (everything after `vllm serve` / `-m …api_server`). */
@@ -162,6 +164,32 @@ export function isVllmImage(image: unknown): boolean {
   if (typeof image !== "string") return false;
   const last = baseName(imageRepository(image.trim()));
   return last === "vllm" || last.startsWith("vllm-openai");
+}
+
+/**
+ * What an image reference says about the stock `vllm/vllm-openai` image's version: its
+ * `vX.Y.Z` tag, `floating` for a moving tag (`latest`, `nightly`, none), `unknown` for a
+ * digest without a version tag; undefined for any other image (its contents are unknowable).
+ */
+export function stockVllmVersion(
+  image: unknown,
+): { version: [number, number, number] } | "floating" | "unknown" | undefined {
+  if (typeof image !== "string") return undefined;
+  const ref = image.trim();
+  const repo = imageRepository(ref).replace(
+    /^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//,
+    "",
+  );
+  if (repo !== "vllm/vllm-openai") return undefined;
+  const noDigest = ref.split("@")[0] as string;
+  const tag =
+    noDigest.length > imageRepository(ref).length
+      ? noDigest.slice(imageRepository(ref).length + 1)
+      : "";
+  const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(tag);
+  if (m) return { version: [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] };
+  if (tag === "" && ref.includes("@")) return "unknown";
+  return "floating";
 }
 
 /** True when the image's own entrypoint is the OpenAI server (`vllm/vllm-openai` family). */

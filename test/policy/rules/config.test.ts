@@ -17,7 +17,7 @@ const pod = (env: { name: string; value: string }[]): K8sObject => ({
 });
 
 describe("rule metadata", () => {
-  it("lists the issue's thirteen rules in a stable order with unique ids", () => {
+  it("lists the rules in a stable order with unique ids", () => {
     expect(rules.map((r) => r.id)).toEqual([
       "shm-memory-backed",
       "rdma-ipc-lock",
@@ -29,6 +29,8 @@ describe("rule metadata", () => {
       "gpu-requests-equal-limits",
       "image-tag-pinned",
       "secret-env-from-secret",
+      "vllm-api-auth",
+      "host-driver-mount-readonly",
       "serving-probes",
       "service-selects-pods",
       "lws-controller-installed",
@@ -88,7 +90,13 @@ describe("withDefaults", () => {
   it("applies every default when no config is given", () => {
     expect(withDefaults(ncclDebugLevel)).toEqual({ allowedLevels: ["VERSION", "WARN", "INFO"] });
     expect(withDefaults(secretEnvFromSecret, undefined)).toEqual({
-      names: ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "NGC_API_KEY"],
+      names: [
+        "HF_TOKEN",
+        "HUGGING_FACE_HUB_TOKEN",
+        "NGC_API_KEY",
+        "VLLM_API_KEY",
+        "SGLANG_API_KEY",
+      ],
       additionalNames: [],
     });
   });

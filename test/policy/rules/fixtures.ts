@@ -41,7 +41,7 @@ function directives(text: string): Map<string, string[]> {
 /** Reads and parses one fixture file; throws on YAML errors (a broken fixture is a bug). */
 export function loadFixture(rule: string, outcome: "pass" | "fail", file: string): Fixture {
   const text = readFileSync(file, "utf8");
-  const docs = parseAllDocuments(text, { uniqueKeys: true });
+  const docs = parseAllDocuments(text, { uniqueKeys: true, merge: true });
   const documents: unknown[] = [];
   for (const doc of Array.isArray(docs) ? docs : [docs]) {
     if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]?.message}`);
