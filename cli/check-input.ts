@@ -56,7 +56,8 @@ export function parseManifestText(name: string, text: string, into: LoadedInput)
   // each becomes plain data and its syntax tree is garbage at once, instead of every tree of a
   // large file staying alive until the last document is read.
   const lines = new LineCounter();
-  const composer = new Composer();
+  // Merge keys (`<<: *anchor`) resolved as Kubernetes' reader (sigs.k8s.io/yaml on go-yaml) does.
+  const composer = new Composer({ merge: true });
   const objects: ManifestObject[] = [];
   const warnings: string[] = [];
   let failed = false;

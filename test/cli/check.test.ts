@@ -231,6 +231,15 @@ describe("check with the pack's rules", () => {
     );
   });
 
+  it("resolves YAML merge keys as Kubernetes does: the merged container is checked too", async () => {
+    const r = await real(["--json", fx("merge-keys.yaml")]);
+    const secrets = JSON.parse(r.stdout)
+      .violations.filter((v: { policy: string }) => v.policy === "secret-env-from-secret")
+      .map((v: { message: string }) => /container "(\w)"/.exec(v.message)?.[1]);
+    expect(secrets.sort()).toEqual(["a", "b"]);
+    expect(r.code).toBe(1);
+  });
+
   it("can disable a rule from a policy config", async () => {
     const dir = mkdtempSync(join(tmpdir(), "check-"));
     const cfg = join(dir, "policy.json");
