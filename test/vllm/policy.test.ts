@@ -11,7 +11,17 @@ describe("the project's policy pack", () => {
         if (profile === "nvlink" && nodes > 1) continue;
         for (const launcher of nodes > 1 ? (["mp", "ray"] as const) : [undefined]) {
           const objects = objectsOf(
-            plan({ parallelism, network, launcher, createNamespace: true }),
+            plan({
+              parallelism,
+              network,
+              launcher,
+              createNamespace: true,
+              // The ray launcher needs an image with Ray; stock vllm/vllm-openai dropped it in
+              // v0.19.0 (kubernetes-sigs/lws#835) and vllm-multinode-launcher says so.
+              ...(launcher === "ray"
+                ? { image: "registry.example.com/ml/vllm-openai-ray:v0.31.0" }
+                : {}),
+            }),
           );
           const found = evaluateManifests(
             objects.map((object, i) => ({
