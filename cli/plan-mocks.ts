@@ -124,6 +124,16 @@ const BY_TYPE: Record<string, Fabricator> = {
     instanceGroupUrls: [],
     managedInstanceGroupUrls: [],
   }),
+  "gcp:serviceaccount/account:Account": (name, inputs) => {
+    const accountId =
+      typeof inputs.accountId === "string" ? inputs.accountId : gcpName(name, inputs);
+    return {
+      accountId,
+      project: gcpProject(inputs),
+      email: `${accountId}@${gcpProject(inputs)}.iam.gserviceaccount.com`,
+      member: `serviceAccount:${accountId}@${gcpProject(inputs)}.iam.gserviceaccount.com`,
+    };
+  },
   "gcp:compute/network:Network": (name, inputs) => ({
     name: gcpName(name, inputs),
     project: gcpProject(inputs),

@@ -226,6 +226,13 @@ export const configKeys = {
     stack: "gke",
     description: "GKE cluster deletion protection.",
   },
+  masterAuthorizedCidrs: {
+    type: "array",
+    default: [],
+    stack: "gke",
+    description:
+      "CIDRs allowed to reach the GKE control plane (where pulumi and kubectl run); required, 0.0.0.0/0 refused.",
+  },
   singleGpuEnabled: {
     type: "boolean",
     default: true,
@@ -279,6 +286,13 @@ export const configKeys = {
     default: 2,
     stack: "gke",
     description: "Pipeline parallelism of the multi-node model (nodes per replica).",
+  },
+  multiNodeModelStorage: {
+    type: "string",
+    default: "1000G",
+    stack: "gke",
+    description:
+      "Local-SSD ephemeral storage each multi-node pod requests for the weights it downloads (model size + headroom).",
   },
 } as const satisfies Record<string, ConfigKey>;
 

@@ -1,7 +1,10 @@
 import { z } from "zod";
+import { parseCidr } from "../components/gke/cidr";
+import { A3_ULTRA_LOCAL_SSDS } from "../components/gke/cluster-args";
 import type { GkeCapacityMode } from "../components/gke/config";
 import { ConfigError, type ConfigProblem, parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
+import { checkGkePlacement } from "./gke-servers";
 import type { RawConfig } from "./raw-config";
 
 /** GPUs on one a3-ultragpu-8g node. */
@@ -10,7 +13,7 @@ export const GPUS_PER_A3_ULTRA_NODE = 8;
 /** One model the GKE stack serves, in one of the three shapes. */
 export interface GkeModel {
   /** Short name: Kubernetes object names derive from it. */
-  name: string;
+  name: "single-gpu" | "one-node" | "multi-node";
   /** Hugging Face id. */
   id: string;
   tensor: number;
@@ -31,11 +34,26 @@ export interface GkeSettings {
   reservation: string;
   gpuNodeCount: number;
   deletionProtection: boolean;
+  /** Ranges allowed to reach the control plane. */
+  masterAuthorizedCidrs: string[];
+  /** Ephemeral storage each multi-node pod requests for the weights it downloads. */
+  multiNodeModelStorage: string;
   namespace: string;
   image: string;
   lwsVersion: string;
   /** Enabled models only. */
   models: GkeModel[];
+}
+
+/** A local SSD of the a3-ultragpu-8g, in bytes (375 GB each). */
+const LOCAL_SSD_BYTES = 375e9;
+
+/** Bytes of a `<n>G`, `<n>Gi`, `<n>T` or `<n>Ti` quantity, or undefined. */
+export function storageBytes(q: string): number | undefined {
+  const m = /^([1-9]\d*)(G|Gi|T|Ti)$/.exec(q);
+  if (!m) return undefined;
+  const unit = { G: 1e9, Gi: 2 ** 30, T: 1e12, Ti: 2 ** 40 }[m[2] as "G" | "Gi" | "T" | "Ti"];
+  return Number(m[1]) * unit;
 }
 
 const hfId = z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be a Hugging Face id like org/name");
@@ -63,6 +81,25 @@ const schema = z
     reservation: z.string(),
     gpuNodeCount: z.number().int().min(0),
     deletionProtection: z.boolean(),
+    masterAuthorizedCidrs: z
+      .array(
+        z.string().refine((v) => typeof parseCidr(v) !== "string" && v !== "0.0.0.0/0", {
+          error: (i) => {
+            const r = parseCidr(String(i.input));
+            return typeof r === "string"
+              ? r
+              : "0.0.0.0/0 authorizes every address: name your ranges";
+          },
+        }),
+      )
+      .min(
+        1,
+        "required for the gke stack: the CIDRs pulumi and kubectl reach the control plane from (pulumi config set --path 'masterAuthorizedCidrs[0]' 203.0.113.0/24)",
+      ),
+    multiNodeModelStorage: z.string().refine((q) => {
+      const b = storageBytes(q);
+      return b !== undefined && b <= A3_ULTRA_LOCAL_SSDS * LOCAL_SSD_BYTES;
+    }, `must be a size such as 1000G or 2Ti, at most the node's ${A3_ULTRA_LOCAL_SSDS} × 375 GB of local SSD`),
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label"),
     vllmImage: z.string(),
     lwsVersion: z.string(),
@@ -111,14 +148,10 @@ const schema = z
     { when: () => true },
   );
 
-/** GPUs a model needs: every pod asks for gpusPerNode, one pod per node. */
-export function gpusOf(m: GkeModel): number {
-  return m.nodes * m.gpusPerNode;
-}
-
 /**
- * Validates the GKE settings (every problem at once, by config key) and derives the enabled
- * models' shapes. Capacity-mode combinations are the cluster component's to reject.
+ * Validates the GKE settings (every problem at once, by config key), derives the enabled
+ * models' shapes and checks that the pool can place them in any order the manifests allow
+ * (`checkGkePlacement`). Capacity-mode combinations are the cluster component's to reject.
  * @throws ConfigError before any resource exists.
  */
 export function gkeSettings(raw: RawConfig): GkeSettings {
@@ -158,7 +191,6 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
       profile: "gke-rdma",
     });
   }
-  const needed = models.reduce((n, m) => n + gpusOf(m), 0);
   const world = c.multiNodeTensorParallel * c.multiNodePipelineParallel;
   const problems: ConfigProblem[] = [];
   if (c.multiNodeEnabled && world % GPUS_PER_A3_ULTRA_NODE !== 0) {
@@ -167,14 +199,8 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
       message: `TP × PP = ${world} must fill whole nodes (a multiple of 8 GPUs)`,
     });
   }
-  if (needed > c.gpuNodeCount * GPUS_PER_A3_ULTRA_NODE) {
-    problems.push({
-      path: "gpuNodeCount",
-      message: `the enabled models need ${needed} GPUs but ${c.gpuNodeCount} nodes have ${c.gpuNodeCount * GPUS_PER_A3_ULTRA_NODE}: raise gpuNodeCount or disable a model`,
-    });
-  }
   if (problems.length > 0) throw new ConfigError("gke stack config", problems);
-  return {
+  const settings: GkeSettings = {
     project: c.gcpProject,
     zone: c.gcpZone,
     region: c.gcpZone.replace(/-[a-z]$/, ""),
@@ -183,9 +209,13 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
     reservation: c.reservation,
     gpuNodeCount: c.gpuNodeCount,
     deletionProtection: c.deletionProtection,
+    masterAuthorizedCidrs: c.masterAuthorizedCidrs,
+    multiNodeModelStorage: c.multiNodeModelStorage,
     namespace: c.namespace,
     image: c.vllmImage || versions.vllmImage,
     lwsVersion: c.lwsVersion || versions.leaderWorkerSet,
     models,
   };
+  checkGkePlacement(settings);
+  return settings;
 }

@@ -1,6 +1,7 @@
 import type { ClusterArgs } from "@pulumi/gcp/container/cluster";
 import type { NodePoolArgs } from "@pulumi/gcp/container/nodePool";
 import type { GkeGpuClusterConfig } from "./config";
+import { nodeServiceAccountEmail } from "./hardening";
 import { a3UltraResourceNames, podNetworkAttachments } from "./network-plan";
 
 /** A3 Ultra: eight H200 141 GB GPUs per VM. */
@@ -25,8 +26,11 @@ const CLOUD_PLATFORM_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
 
 /**
  * Cluster args: zonal (the RDMA VPC is zonal), multi-networking on, Dataplane V2 (which
- * multi-networking requires), Workload Identity, a release channel, the default node pool
- * removed so node pools can change without replacing the cluster.
+ * multi-networking requires, and which enforces NetworkPolicy), Workload Identity, a release
+ * channel, the default node pool removed so node pools can change without replacing the
+ * cluster. Hardened as GKE's hardening guide describes: private nodes (no external
+ * addresses; egress through Cloud NAT), the public control-plane endpoint reachable only from
+ * `masterAuthorizedCidrs` (not from arbitrary Google Cloud addresses either), shielded nodes.
  */
 export function clusterArgs(config: GkeGpuClusterConfig): ClusterArgs {
   const names = a3UltraResourceNames(config.namePrefix);
@@ -40,24 +44,49 @@ export function clusterArgs(config: GkeGpuClusterConfig): ClusterArgs {
     ipAllocationPolicy: {},
     removeDefaultNodePool: true,
     initialNodeCount: 1,
+    // The default pool exists until GKE removes it: it too runs as the node account, not as
+    // the Compute Engine default service account (which may lack roles or be disabled).
+    nodeConfig: nodeIdentity(config),
     deletionProtection: config.deletionProtection,
     datapathProvider: "ADVANCED_DATAPATH",
     enableMultiNetworking: true,
     workloadIdentityConfig: { workloadPool: `${config.project}.svc.id.goog` },
+    // The public endpoint stays (pulumi and kubectl run from outside the VPC) but only the
+    // authorized ranges reach it; the private endpoint needs no master CIDR on a PSC cluster.
+    privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false },
+    masterAuthorizedNetworksConfig: {
+      cidrBlocks: config.masterAuthorizedCidrs.map((cidrBlock) => ({
+        cidrBlock,
+        displayName: `authorized ${cidrBlock}`,
+      })),
+      gcpPublicCidrsAccessEnabled: false,
+    },
+    enableShieldedNodes: true,
     releaseChannel: { channel: config.releaseChannel },
     ...(config.minMasterVersion ? { minMasterVersion: config.minMasterVersion } : {}),
   };
 }
 
-/** Node settings every pool shares: COS, Workload Identity metadata server, broad scope (IAM decides). */
-function commonNodeConfig(machineType: string, diskSizeGb: number) {
+/**
+ * Who every node is and how it boots: the dedicated node service account with the broad
+ * scope GKE recommends for custom accounts (IAM roles decide), the Workload Identity metadata
+ * server (pods never see the node's credentials), and Shielded VM with Secure Boot and
+ * integrity monitoring. Secure Boot holds on GPU nodes because GKE installs signed NVIDIA
+ * drivers; Google's cluster-toolkit node-pool module keeps it on by default, its A3 Ultra
+ * blueprint included.
+ */
+function nodeIdentity(config: GkeGpuClusterConfig) {
   return {
-    machineType,
-    diskSizeGb,
-    imageType: GKE_NODE_IMAGE,
+    serviceAccount: nodeServiceAccountEmail(config),
     oauthScopes: [CLOUD_PLATFORM_SCOPE],
     workloadMetadataConfig: { mode: "GKE_METADATA" },
+    shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
   };
+}
+
+/** Node settings every pool shares: COS and {@link nodeIdentity}. */
+function commonNodeConfig(config: GkeGpuClusterConfig, machineType: string, diskSizeGb: number) {
+  return { machineType, diskSizeGb, imageType: GKE_NODE_IMAGE, ...nodeIdentity(config) };
 }
 
 /** A small CPU pool for kube-system, the LWS controller and other system pods. */
@@ -71,9 +100,10 @@ export function systemPoolArgs(config: GkeGpuClusterConfig): NodePoolArgs {
     nodeCount: config.systemPool.nodeCount,
     management: { autoRepair: true, autoUpgrade: true },
     nodeConfig: {
-      ...commonNodeConfig(config.systemPool.machineType, config.systemPool.diskSizeGb),
+      ...commonNodeConfig(config, config.systemPool.machineType, config.systemPool.diskSizeGb),
       gvnic: { enabled: true },
     },
+    networkConfig: { enablePrivateNodes: true },
   };
 }
 
@@ -165,7 +195,7 @@ export function gpuPoolArgs(config: GkeGpuClusterConfig): NodePoolArgs {
     ...(capacity.placementPolicy ? { placementPolicy: capacity.placementPolicy } : {}),
     ...(capacity.queuedProvisioning ? { queuedProvisioning: capacity.queuedProvisioning } : {}),
     nodeConfig: {
-      ...commonNodeConfig(A3_ULTRA_MACHINE_TYPE, config.gpuPool.diskSizeGb),
+      ...commonNodeConfig(config, A3_ULTRA_MACHINE_TYPE, config.gpuPool.diskSizeGb),
       diskType: A3_ULTRA_BOOT_DISK,
       guestAccelerators: [
         {
@@ -178,14 +208,16 @@ export function gpuPoolArgs(config: GkeGpuClusterConfig): NodePoolArgs {
       ephemeralStorageLocalSsdConfig: { localSsdCount: A3_ULTRA_LOCAL_SSDS },
       ...capacity.nodeConfig,
     },
-    networkConfig:
-      config.networking === "auto"
+    networkConfig: {
+      enablePrivateNodes: true,
+      ...(config.networking === "auto"
         ? { acceleratorNetworkProfile: "auto" }
         : {
             additionalNodeNetworkConfigs: attachments.map((a) => ({
               network: a.vpc,
               subnetwork: a.vpcSubnet,
             })),
-          },
+          }),
+    },
   };
 }

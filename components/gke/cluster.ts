@@ -1,8 +1,12 @@
 import { Firewall } from "@pulumi/gcp/compute/firewall";
 import { Network } from "@pulumi/gcp/compute/network";
+import { Router } from "@pulumi/gcp/compute/router";
+import { RouterNat } from "@pulumi/gcp/compute/routerNat";
 import { Subnetwork } from "@pulumi/gcp/compute/subnetwork";
 import { Cluster } from "@pulumi/gcp/container/cluster";
 import { NodePool } from "@pulumi/gcp/container/nodePool";
+import { IAMMember } from "@pulumi/gcp/projects/iammember";
+import { Account } from "@pulumi/gcp/serviceaccount/account";
 import { CustomResource } from "@pulumi/kubernetes/apiextensions/customResource";
 import { DaemonSet, type DaemonSetArgs } from "@pulumi/kubernetes/apps/v1/daemonSet";
 import { Provider } from "@pulumi/kubernetes/provider";
@@ -15,6 +19,7 @@ import {
   resolveGkeGpuClusterConfig,
 } from "./config";
 import { gibInstallerDaemonSet } from "./gib";
+import { cloudNatSpecs, nodeServiceAccountSpec } from "./hardening";
 import { gkeKubeconfig } from "./kubeconfig";
 import { podNetworkObjects } from "./multinetwork";
 import { networkSpecs, podNetworkAttachments } from "./network-plan";
@@ -97,6 +102,18 @@ export interface GkeGpuClusterArgs {
   capacity: GkeGpuCapacityArgs;
   /** gIB installer image. Defaults to `versions.gibInstallerImage`. */
   gibInstallerImage?: string;
+  /**
+   * CIDR blocks allowed to reach the control plane's public endpoint (where `pulumi` and
+   * `kubectl` run from). Nodes are private and the endpoint rejects every other address,
+   * Google Cloud's public ranges included. Required, at least one; `0.0.0.0/0` is rejected.
+   */
+  masterAuthorizedCidrs: string[];
+  /**
+   * Create a Cloud Router + NAT for the primary subnet, through which the private nodes pull
+   * images and pods download models. Turn off only if a NAT already serves that subnet.
+   * Defaults to true.
+   */
+  cloudNat?: boolean;
 }
 
 /**
@@ -113,6 +130,8 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
   public readonly networkNames: pulumi.Output<string[]>;
   /** Name of the H200 node pool (the `cloud.google.com/gke-nodepool` label of its nodes). */
   public readonly gpuNodePoolName: pulumi.Output<string>;
+  /** Email of the nodes' dedicated IAM service account (grant it e.g. Artifact Registry read on private repositories). */
+  public readonly nodeServiceAccountEmail: pulumi.Output<string>;
   /** Kubernetes provider for the cluster; everything in-cluster should use it. */
   public readonly provider: Provider;
 
@@ -128,22 +147,52 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
     );
     specs.firewalls.map((f) => new Firewall(f.name, f.args, { parent: this, dependsOn: networks }));
 
-    const cluster = new Cluster(config.namePrefix, clusterArgs(config), parent);
+    // Nodes must not start before they can log, report and pull: their account holds its
+    // role, and the NAT that carries their pulls exists.
+    const sa = nodeServiceAccountSpec(config);
+    const account = new Account(sa.account.name, sa.account.args, parent);
+    const grants = sa.roles.map(
+      (role) =>
+        new IAMMember(
+          `${sa.account.name}-${role.replace(/^roles\//, "").replace(/\./g, "-")}`,
+          {
+            project: config.project,
+            role,
+            member: pulumi.interpolate`serviceAccount:${account.email}`,
+          },
+          parent,
+        ),
+    );
+    const nat = cloudNatSpecs(config);
+    const router = nat.router ? new Router(nat.router.name, nat.router.args, parent) : undefined;
+    const egress =
+      router && nat.nat
+        ? [new RouterNat(nat.nat.name, { ...nat.nat.args, router: router.name }, parent)]
+        : [];
+    // The cluster's transient default pool runs as the node account too (see clusterArgs);
+    // GKE removes that pool, so later reads of its node config must not force a replacement.
+    const cluster = new Cluster(config.namePrefix, clusterArgs(config), {
+      parent: this,
+      dependsOn: grants,
+      ignoreChanges: ["nodeConfig"],
+    });
+    const nodesNeed = [cluster, ...grants, ...egress];
     const system = systemPoolArgs(config);
     const systemPool = new NodePool(system.name as string, system, {
       parent: this,
-      dependsOn: [cluster],
+      dependsOn: nodesNeed,
     });
     const gpu = gpuPoolArgs(config);
     const gpuPool = new NodePool(gpu.name as string, gpu, {
       parent: this,
-      dependsOn: [cluster, ...subnets],
+      dependsOn: [...nodesNeed, ...subnets],
       // initialNodeCount forces replacement; after creation the autoscaler owns the size.
       ignoreChanges: ["initialNodeCount"],
     });
 
     this.clusterName = cluster.name;
     this.gpuNodePoolName = gpuPool.name;
+    this.nodeServiceAccountEmail = account.email;
     this.kubeconfig = pulumi.secret(
       pulumi
         .all([cluster.name, cluster.endpoint, cluster.masterAuth])
@@ -186,6 +235,7 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
       kubeconfig: this.kubeconfig,
       networkNames: this.networkNames,
       gpuNodePoolName: this.gpuNodePoolName,
+      nodeServiceAccountEmail: this.nodeServiceAccountEmail,
       provider: this.provider,
     });
   }

@@ -179,6 +179,18 @@ export const gkeGpuClusterSchema = z
     gpuPool: gpuPoolSchema.default(() => gpuPoolSchema.parse({})),
     capacity: capacitySchema,
     gibInstallerImage: z.string().min(1).default(versions.gibInstallerImage),
+    masterAuthorizedCidrs: z
+      .array(
+        cidrField.refine((v) => v !== "0.0.0.0/0", {
+          message:
+            "authorizes every address on the internet: name the ranges that run pulumi and kubectl",
+        }),
+      )
+      .min(
+        1,
+        "list at least one CIDR allowed to reach the control plane (the range pulumi and kubectl run from)",
+      ),
+    cloudNat: z.boolean().default(true),
   })
   .superRefine((c, ctx) => {
     const issue = (path: (string | number)[], message: string) =>

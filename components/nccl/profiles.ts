@@ -276,9 +276,11 @@ const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
       { name: "gib", hostPath: { path: GIB_HOST_PATH } },
       { name: "library-dir-host", hostPath: { path: GKE_NVIDIA_HOST_PATH } },
     ],
+    // Read-only: pods only load from these host directories; a writable mount would let a
+    // compromised pod plant libraries every later GPU pod on the node loads.
     volumeMounts: [
-      { name: "gib", mountPath: GIB_MOUNT_PATH },
-      { name: "library-dir-host", mountPath: GKE_NVIDIA_MOUNT_PATH },
+      { name: "gib", mountPath: GIB_MOUNT_PATH, readOnly: true },
+      { name: "library-dir-host", mountPath: GKE_NVIDIA_MOUNT_PATH, readOnly: true },
     ],
     capabilities: ["IPC_LOCK"],
     privileged: false,

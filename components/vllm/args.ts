@@ -82,6 +82,12 @@ export interface VllmResourcesArgs {
   memory?: string;
   /** Memory limit. Defaults to none (unified-memory machines such as DGX Spark share it with the GPU). */
   memoryLimit?: string;
+  /**
+   * Ephemeral storage each pod requests (e.g. `900G`): size it to the model the pod downloads
+   * into an emptyDir cache, so the scheduler only places the pod where the weights fit and
+   * the kubelet does not evict it mid-download. Requested, not limited. Defaults to none.
+   */
+  ephemeralStorage?: string;
 }
 
 /** A pod toleration (e.g. for the `nvidia.com/gpu` taint GKE puts on GPU nodes). */
@@ -142,6 +148,13 @@ export interface VllmServerArgs {
   nodeSelector?: { [key: string]: string };
   /** Pod tolerations. Defaults to none. */
   tolerations?: VllmTolerationArgs[];
+  /**
+   * Packing group: the pods of every server naming the same group must run on one node
+   * (required pod affinity on `kubernetes.io/hostname`, across namespaces). Small servers
+   * then share a GPU node instead of each occupying a node a whole-node workload needs.
+   * The group's GPUs must fit one node; single-node servers only. Defaults to none.
+   */
+  packGroup?: string;
   /** CPU and memory per container. Defaults to 2 CPUs and 16Gi requested. */
   resources?: VllmResourcesArgs;
   /** RuntimeClass of the pods (the GPU Operator's is `nvidia`). Defaults to the cluster default. */
@@ -309,9 +322,11 @@ const schema = z
         cpu: quantity.default("2"),
         memory: quantity.default("16Gi"),
         memoryLimit: quantity.optional(),
+        ephemeralStorage: quantity.optional(),
       })
       .strict()
       .prefault({}),
+    packGroup: dnsLabel.optional(),
     runtimeClassName: dnsSubdomain.optional(),
     shmSize: quantity.default("16Gi"),
     startupTimeoutSeconds: positiveInt.default(3600),
@@ -362,6 +377,12 @@ const schema = z
           issue(
             ["launcher"],
             "the ray launcher only starts multi-node servers (parallelism.nodes > 1); on one node vLLM starts its own workers: remove it",
+          );
+        }
+        if (nodes > 1 && v.packGroup !== undefined) {
+          issue(
+            ["packGroup"],
+            "only single-node servers pack onto a shared node; a multi-node server places one pod per node: remove it",
           );
         }
         if (nodes > 1) {
@@ -460,8 +481,10 @@ export interface VllmServerConfig {
   nodeSelector: Record<string, string>;
   /** Pod tolerations. */
   tolerations: IToleration[];
-  /** CPU/memory requests and optional memory limit. */
-  resources: { cpu: string; memory: string; memoryLimit?: string };
+  /** Packing group whose pods share one node, if any. */
+  packGroup?: string;
+  /** CPU/memory requests, optional memory limit and ephemeral-storage request. */
+  resources: { cpu: string; memory: string; memoryLimit?: string; ephemeralStorage?: string };
   /** RuntimeClass, if set. */
   runtimeClassName?: string;
   /** `/dev/shm` size limit. */
@@ -515,6 +538,7 @@ export function validateVllmServerArgs(
     port: v.port,
     nodeSelector: v.nodeSelector,
     tolerations: v.tolerations,
+    packGroup: v.packGroup,
     resources: v.resources,
     runtimeClassName: v.runtimeClassName,
     shmSize: v.shmSize,

@@ -24,6 +24,9 @@ export const LWS_WORKER_INDEX_LABEL = "leaderworkerset.sigs.k8s.io/worker-index"
 /** A hash shared by all pods of one group. */
 export const LWS_GROUP_KEY_LABEL = "leaderworkerset.sigs.k8s.io/group-key";
 
+/** Pod label naming a server's packing group (see `VllmServerArgs.packGroup`). */
+export const PACK_GROUP_LABEL = "llm-serving.dev/pack-group";
+
 /** GPU resource of the NVIDIA device plugin. */
 export const GPU_RESOURCE = "nvidia.com/gpu";
 /** Name of the container port serving the API and `/metrics`. */
@@ -44,6 +47,11 @@ export interface ILeaderWorkerSet {
     replicas: number;
     /** `LeaderCreated` starts workers with the leader; `LeaderReady` waits for it to be ready. */
     startupPolicy?: "LeaderCreated" | "LeaderReady";
+    /** How a template change replaces groups (the CRD allows only `RollingUpdate`). */
+    rolloutStrategy?: {
+      type: "RollingUpdate";
+      rollingUpdateConfiguration?: { maxSurge?: number; maxUnavailable?: number };
+    };
     leaderWorkerTemplate: {
       /** Pods per group, leader included. */
       size: number;
@@ -112,6 +120,9 @@ function container(c: VllmServerConfig, role: VllmRole): IContainer {
       requests: {
         cpu: c.resources.cpu,
         memory: c.resources.memory,
+        ...(c.resources.ephemeralStorage
+          ? { "ephemeral-storage": c.resources.ephemeralStorage }
+          : {}),
         [GPU_RESOURCE]: gpus,
         ...c.network.resources,
       },
@@ -167,6 +178,27 @@ function groupAntiAffinity(c: VllmServerConfig): IPodSpec["affinity"] {
   };
 }
 
+/**
+ * Every pod of a packing group on one node: a required pod affinity to the group's label on
+ * `kubernetes.io/hostname`, in any namespace. The first pod of a group goes wherever it fits
+ * (the scheduler admits a pod whose own labels satisfy its affinity when no other pod does);
+ * every later one must join it, so small servers never spread over the nodes a whole-node
+ * workload needs.
+ */
+function packAffinity(group: string): IPodSpec["affinity"] {
+  return {
+    podAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        {
+          labelSelector: { matchLabels: { [PACK_GROUP_LABEL]: group } },
+          namespaceSelector: {},
+          topologyKey: "kubernetes.io/hostname",
+        },
+      ],
+    },
+  };
+}
+
 /** The pod spec of one role. */
 export function podSpec(c: VllmServerConfig, role: VllmRole): IPodSpec {
   const n = c.network;
@@ -178,7 +210,11 @@ export function podSpec(c: VllmServerConfig, role: VllmRole): IPodSpec {
     ...(c.tolerations.length > 0
       ? { tolerations: c.tolerations.map((t): IToleration => ({ ...t })) }
       : {}),
-    ...(role === "server" ? {} : { affinity: groupAntiAffinity(c) }),
+    ...(role !== "server"
+      ? { affinity: groupAntiAffinity(c) }
+      : c.packGroup
+        ? { affinity: packAffinity(c.packGroup) }
+        : {}),
     containers: [container(c, role)],
     volumes: volumes(c),
   };
@@ -202,7 +238,11 @@ function template(c: VllmServerConfig, role: VllmRole, component: string): IPodT
   const annotations = podAnnotations(c, role);
   return {
     metadata: {
-      labels: { ...commonLabels(c), "app.kubernetes.io/component": component },
+      labels: {
+        ...commonLabels(c),
+        "app.kubernetes.io/component": component,
+        ...(c.packGroup ? { [PACK_GROUP_LABEL]: c.packGroup } : {}),
+      },
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     },
     spec: podSpec(c, role),
@@ -235,7 +275,9 @@ export function vllmDeployment(c: VllmServerConfig): IDeployment {
     spec: {
       replicas: c.replicas,
       selector: { matchLabels: selectorLabels(c) },
-      // No surge: a new pod needs GPUs the old one still holds.
+      // No surge: a new pod needs GPUs the old one still holds, and a GPU pool at its
+      // autoscaling maximum has none spare, so a surge pod would wait forever and the
+      // rollout would never finish. One at a time, the old pod goes first.
       strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
       template: template(c, "server", "server"),
     },
@@ -251,6 +293,13 @@ export function vllmLeaderWorkerSet(c: VllmServerConfig): ILeaderWorkerSet {
     spec: {
       replicas: c.replicas,
       startupPolicy: "LeaderCreated",
+      // Groups are replaced one at a time, never surged: a surge group needs `size` more
+      // whole GPU nodes (LWS v0.10.0 CRD: maxSurge defaults to 0, maxUnavailable to 1; set
+      // explicitly so a changed default cannot make a rollout wait for nodes forever).
+      rolloutStrategy: {
+        type: "RollingUpdate",
+        rollingUpdateConfiguration: { maxSurge: 0, maxUnavailable: 1 },
+      },
       leaderWorkerTemplate: {
         size: c.parallelism.nodes,
         restartPolicy: "RecreateGroupOnPodRestart",

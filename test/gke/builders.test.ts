@@ -8,6 +8,11 @@ import {
   systemPoolArgs,
 } from "../../components/gke/cluster-args";
 import { resolveGkeGpuClusterConfig } from "../../components/gke/config";
+import {
+  cloudNatSpecs,
+  nodeServiceAccountEmail,
+  nodeServiceAccountSpec,
+} from "../../components/gke/hardening";
 import { gkeKubeconfig } from "../../components/gke/kubeconfig";
 import { networkSpecs, podNetworkAttachments } from "../../components/gke/network-plan";
 import { a3UltraPodNetworks } from "../../components/gke/networks";
@@ -17,6 +22,7 @@ const base = {
   zone: "europe-west1-b",
   namePrefix: "llm",
   capacity: { mode: "reservation", reservation: "h200-res" },
+  masterAuthorizedCidrs: ["203.0.113.0/24"],
 };
 const config = (over: Record<string, unknown> = {}) =>
   resolveGkeGpuClusterConfig({ ...base, ...over });
@@ -151,8 +157,84 @@ describe("gpuPoolArgs", () => {
 
   it("uses one node-pool setting for automated accelerator networking", () => {
     expect(plain(gpuPoolArgs(config({ networking: "auto" }))).networkConfig).toEqual({
+      enablePrivateNodes: true,
       acceleratorNetworkProfile: "auto",
     });
+  });
+});
+
+describe("hardening (GKE's cluster hardening guide)", () => {
+  const cluster = plain(
+    clusterArgs(config({ masterAuthorizedCidrs: ["203.0.113.0/24", "198.51.100.7/32"] })),
+  );
+  const pools = [plain(systemPoolArgs(config())), plain(gpuPoolArgs(config()))];
+
+  it("makes the nodes private and opens the public endpoint to the authorized ranges only", () => {
+    expect(cluster.privateClusterConfig).toEqual({
+      enablePrivateNodes: true,
+      enablePrivateEndpoint: false,
+    });
+    expect(cluster.masterAuthorizedNetworksConfig.cidrBlocks.map((b: any) => b.cidrBlock)).toEqual([
+      "203.0.113.0/24",
+      "198.51.100.7/32",
+    ]);
+    // Not even Google Cloud's public addresses reach the control plane unlisted.
+    expect(cluster.masterAuthorizedNetworksConfig.gcpPublicCidrsAccessEnabled).toBe(false);
+    for (const pool of pools) expect(pool.networkConfig.enablePrivateNodes).toBe(true);
+  });
+
+  it("keeps Dataplane V2 (which enforces NetworkPolicy) and Workload Identity on", () => {
+    expect(cluster.datapathProvider).toBe("ADVANCED_DATAPATH");
+    expect(cluster.workloadIdentityConfig).toEqual({
+      workloadPool: "llm-serving-prod.svc.id.goog",
+    });
+    expect(cluster.enableShieldedNodes).toBe(true);
+  });
+
+  it("runs every node, the transient default pool included, as its own account with Secure Boot", () => {
+    const email = nodeServiceAccountEmail(config());
+    expect(email).toBe("llm-nodes@llm-serving-prod.iam.gserviceaccount.com");
+    for (const nodeConfig of [cluster.nodeConfig, ...pools.map((p) => p.nodeConfig)]) {
+      expect(nodeConfig).toMatchObject({
+        serviceAccount: email,
+        workloadMetadataConfig: { mode: "GKE_METADATA" },
+        shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+      });
+    }
+  });
+
+  it("grants the node account only GKE's minimal node role", () => {
+    const sa = nodeServiceAccountSpec(config());
+    expect(sa.roles).toEqual(["roles/container.defaultNodeServiceAccount"]);
+    expect(plain(sa.account.args)).toMatchObject({
+      accountId: "llm-nodes",
+      project: "llm-serving-prod",
+    });
+    // GCP account ids are 6-30 characters: the longest allowed prefix still fits.
+    expect(
+      nodeServiceAccountSpec(config({ namePrefix: "a".repeat(24) })).account.name,
+    ).toHaveLength(30);
+  });
+
+  it("gives the private nodes Cloud NAT for the primary subnet, pods' ranges included", () => {
+    const nat = cloudNatSpecs(config());
+    expect(plain(nat.router?.args)).toEqual({
+      name: "llm-nat-router",
+      project: "llm-serving-prod",
+      region: "europe-west1",
+      network: "default",
+    });
+    expect(plain(nat.nat?.args)).toMatchObject({
+      sourceSubnetworkIpRangesToNat: "LIST_OF_SUBNETWORKS",
+      natIpAllocateOption: "AUTO_ONLY",
+      subnetworks: [
+        {
+          name: "projects/llm-serving-prod/regions/europe-west1/subnetworks/default",
+          sourceIpRangesToNats: ["ALL_IP_RANGES"],
+        },
+      ],
+    });
+    expect(cloudNatSpecs(config({ cloudNat: false }))).toEqual({});
   });
 });
 

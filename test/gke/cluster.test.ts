@@ -13,6 +13,7 @@ import { ConfigError } from "../../components/validation";
 import { outputIsSecret, outputValue } from "../support/outputs";
 
 const base: GkeGpuClusterArgs = {
+  masterAuthorizedCidrs: ["203.0.113.0/24"],
   project: "llm-serving-prod",
   zone: "europe-west1-b",
   namePrefix: "resv",
@@ -33,7 +34,9 @@ beforeAll(async () => {
     state: (type, _name, inputs) =>
       type === "gcp:container/cluster:Cluster"
         ? { ...inputs, endpoint: "34.1.2.3", masterAuth: { clusterCaCertificate: "Q0E=" } }
-        : inputs,
+        : type === "gcp:serviceaccount/account:Account"
+          ? { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` }
+          : inputs,
   });
   clusters.resv = new GkeGpuCluster("resv", base);
   clusters.spot = new GkeGpuCluster("spot", {
@@ -174,6 +177,46 @@ describe("GkeGpuCluster under mocks (explicit networking, reservation)", () => {
   });
 });
 
+describe("hardening under mocks", () => {
+  const urnOf = (type: string, name?: string) =>
+    ofType("resv", type).find((r) => name === undefined || r.inputs.name === name)?.urn;
+
+  it("creates the node account with GKE's minimal role, bound to the account's email", () => {
+    expect(one("resv", "gcp:serviceaccount/account:Account")).toMatchObject({
+      accountId: "resv-nodes",
+      project: "llm-serving-prod",
+    });
+    const grants = ofType("resv", "gcp:projects/iAMMember:IAMMember").map((r) => r.inputs);
+    expect(grants).toEqual([
+      {
+        project: "llm-serving-prod",
+        role: "roles/container.defaultNodeServiceAccount",
+        member: "serviceAccount:resv-nodes@llm-serving-prod.iam.gserviceaccount.com",
+      },
+    ]);
+  });
+
+  it("starts no node before its account holds the role and the NAT carries its pulls", () => {
+    const grant = urnOf("gcp:projects/iAMMember:IAMMember");
+    const nat = urnOf("gcp:compute/routerNat:RouterNat");
+    expect(one("resv", "gcp:compute/routerNat:RouterNat").router).toBe("resv-nat-router");
+    for (const p of ofType("resv", "gcp:container/nodePool:NodePool")) {
+      expect(p.dependencies).toEqual(expect.arrayContaining([grant, nat]));
+      expect(p.inputs.nodeConfig).toMatchObject({
+        serviceAccount: "resv-nodes@llm-serving-prod.iam.gserviceaccount.com",
+        shieldedInstanceConfig: { enableSecureBoot: true },
+      });
+    }
+    expect(ofType("resv", "gcp:container/cluster:Cluster")[0]?.dependencies).toContain(grant);
+  });
+
+  it("exports the node account's email", async () => {
+    expect(await outputValue((clusters.resv as GkeGpuCluster).nodeServiceAccountEmail)).toBe(
+      "resv-nodes@llm-serving-prod.iam.gserviceaccount.com",
+    );
+  });
+});
+
 describe("capacity modes under mocks", () => {
   it("spot: Spot VMs with NO_RESERVATION", () => {
     const gpu = pool("spot", "h200");
@@ -190,7 +233,10 @@ describe("capacity modes under mocks", () => {
     expect(gpu.autoscaling).toMatchObject({ totalMinNodeCount: 0, locationPolicy: "ANY" });
   });
   it("auto networking: the accelerator network profile, and no VPCs or Network objects of ours", async () => {
-    expect(pool("auto", "h200").networkConfig).toEqual({ acceleratorNetworkProfile: "auto" });
+    expect(pool("auto", "h200").networkConfig).toEqual({
+      enablePrivateNodes: true,
+      acceleratorNetworkProfile: "auto",
+    });
     expect(ofType("auto", "gcp:compute/network:Network")).toHaveLength(0);
     expect(ofType("auto", "kubernetes:networking.gke.io/v1:Network")).toHaveLength(0);
     expect(await outputValue((clusters.auto as GkeGpuCluster).networkNames)).toEqual([]);

@@ -12,6 +12,7 @@ const base = {
   zone: "europe-west1-b",
   namePrefix: "llm",
   capacity: { mode: "reservation", reservation: "h200-res" },
+  masterAuthorizedCidrs: ["203.0.113.0/24"],
 };
 
 /** The problems a config is rejected with, as `path: message` lines. */
@@ -33,6 +34,21 @@ describe("resolveGkeGpuClusterConfig", () => {
     expect(c.deletionProtection).toBe(true);
     expect(c.gpuPool).toMatchObject({ minNodes: 0, gpuDriverVersion: "LATEST" });
     expect(c.gibInstallerImage).toBe(versions.gibInstallerImage);
+  });
+
+  it("requires the control plane's authorized ranges, and refuses the whole internet", () => {
+    const { masterAuthorizedCidrs: _, ...open } = base;
+    expect(problems(open)[0]).toMatch(/^masterAuthorizedCidrs: /);
+    expect(problems({ ...base, masterAuthorizedCidrs: [] })[0]).toMatch(
+      /^masterAuthorizedCidrs: list at least one CIDR/,
+    );
+    expect(problems({ ...base, masterAuthorizedCidrs: ["0.0.0.0/0"] })[0]).toMatch(
+      /^masterAuthorizedCidrs\[0\]: authorizes every address/,
+    );
+    expect(problems({ ...base, masterAuthorizedCidrs: ["10.0.0.1/8"] })[0]).toMatch(
+      /^masterAuthorizedCidrs\[0\]: .*host bits set/,
+    );
+    expect(resolveGkeGpuClusterConfig(base).cloudNat).toBe(true);
   });
 
   it("rejects bad identity fields by path", () => {

@@ -23,6 +23,7 @@ const config = resolveGkeGpuClusterConfig({
   zone: "us-south1-b",
   namePrefix: "llm",
   capacity: { mode: "spot" },
+  masterAuthorizedCidrs: ["203.0.113.0/24"],
 });
 const objects = podNetworkObjects(podNetworkAttachments(config));
 

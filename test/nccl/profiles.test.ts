@@ -99,7 +99,17 @@ describe("network profiles", () => {
   it("gke-rdma mounts gIB, sources set_nccl_env.sh and adds its libraries", () => {
     const p = networkProfile({ profile: "gke-rdma" });
     expect(p.volumes).toContainEqual({ name: "gib", hostPath: { path: GIB_HOST_PATH } });
-    expect(p.volumeMounts).toContainEqual({ name: "gib", mountPath: GIB_MOUNT_PATH });
+    expect(p.volumeMounts).toContainEqual({
+      name: "gib",
+      mountPath: GIB_MOUNT_PATH,
+      readOnly: true,
+    });
+    // Every host directory (gIB, the driver libraries) is mounted read-only.
+    const hostVolumes = p.volumes.filter((v) => v.hostPath).map((v) => v.name);
+    expect(hostVolumes).toHaveLength(2);
+    for (const name of hostVolumes) {
+      expect(p.volumeMounts.find((m) => m.name === name)?.readOnly).toBe(true);
+    }
     expect(p.preamble).toContain(`source ${GIB_MOUNT_PATH}/scripts/set_nccl_env.sh`);
     expect(p.preamble).toContain(
       'export LD_LIBRARY_PATH="/usr/local/gib/lib64:/usr/local/nvidia/lib64${LD_LIBRARY_PATH:+:${LD_LIBRARY_PATH}}"',

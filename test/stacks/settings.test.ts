@@ -76,7 +76,12 @@ describe("homelabSettings", () => {
   });
 });
 
-const gke = { gcpProject: "my-project-123", gcpZone: "europe-west1-b", reservation: "a3u-res" };
+const gke = {
+  gcpProject: "my-project-123",
+  gcpZone: "europe-west1-b",
+  reservation: "a3u-res",
+  masterAuthorizedCidrs: ["203.0.113.0/24"],
+};
 
 describe("gkeSettings", () => {
   it("derives the region and the enabled shapes", () => {
@@ -103,9 +108,9 @@ describe("gkeSettings", () => {
     ).toMatch(/reservation, spot or flex-start/);
   });
 
-  it("rejects more GPUs than the pool has", () => {
+  it("rejects more nodes than the pool has (see gke-settings.test.ts for placement)", () => {
     const p = problems(() => gkeSettings(raw({ ...gke, multiNodeEnabled: true, gpuNodeCount: 2 })));
-    expect(p.gpuNodeCount).toMatch(/need 19 GPUs but 2 nodes have 16/);
+    expect(p.gpuNodeCount).toMatch(/may need 3 nodes but the pool has at most 2 \(1 missing\)/);
   });
 
   it("rejects shapes that do not fit A3 Ultra nodes, by key", () => {
@@ -114,6 +119,7 @@ describe("gkeSettings", () => {
         raw({
           gcpZone: "nowhere",
           reservation: "a3u-res",
+          masterAuthorizedCidrs: gke.masterAuthorizedCidrs,
           oneNodeTensorParallel: 3,
           multiNodeEnabled: true,
           multiNodeTensorParallel: 3,

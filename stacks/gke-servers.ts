@@ -1,0 +1,107 @@
+/**
+ * The GKE stack's vLLM servers as plain `VllmServer` args, and the placement check over the
+ * manifests those args render. The stack program creates exactly these servers, so the
+ * check sees the placement the cluster will enforce.
+ */
+import { A3_ULTRA_GPUS } from "../components/gke/cluster-args";
+import { a3UltraResourceNames } from "../components/gke/network-plan";
+import { checkGpuPlacement, gpuPodSets, placementFailures } from "../components/gke/placement";
+import type { PodSecurityLevel } from "../components/namespace";
+import { ConfigError } from "../components/validation";
+import type { VllmServerArgs } from "../components/vllm/args";
+import { vllmServerPlan } from "../components/vllm/plan";
+import type { GkeModel, GkeSettings } from "./gke-settings";
+import { podSecurityFor } from "./namespaces";
+
+/** Port every vLLM Service listens on. */
+export const PORT = 8000;
+/** The Secret the token lives in, in each namespace. */
+export const TOKEN_SECRET = "hf-token";
+/**
+ * Packing group of every server smaller than a node: they all share one H200 node, so the
+ * others stay whole for the multi-node group. Chosen over a separate small-GPU pool (a
+ * second A3 Ultra pool would hold a whole node per pool minimum and split the reservation)
+ * and over scoring preferences (which the scheduler may ignore, so no check could rely on them).
+ */
+export const SHARED_NODE_GROUP = "shared-gpu-node";
+
+/**
+ * Seconds the multi-node model may take to start: each node downloads the weights into its
+ * own local-SSD emptyDir, and a 405B model in BF16 is about 810 GB.
+ */
+export const MULTI_NODE_STARTUP_SECONDS = 4 * 3600;
+
+/**
+ * Where a model runs: RDMA models (IPC_LOCK, host paths) in `<namespace>-rdma` at the
+ * `privileged` level; everything else in `<namespace>` at `baseline`.
+ */
+export function namespaceOf(
+  s: GkeSettings,
+  m: GkeModel,
+): { name: string; level: PodSecurityLevel } {
+  const level = podSecurityFor([{ profile: m.profile }]);
+  return { name: level === "privileged" ? `${s.namespace}-rdma` : s.namespace, level };
+}
+
+/** The `VllmServer` args of one enabled model. */
+export function gkeServerArgs(s: GkeSettings, m: GkeModel): VllmServerArgs {
+  const multiNode = m.nodes > 1;
+  const partialNode = !multiNode && m.gpusPerNode < A3_ULTRA_GPUS;
+  return {
+    name: m.name,
+    model: { id: m.id },
+    image: s.image,
+    parallelism: {
+      tensor: m.tensor,
+      pipeline: m.pipeline,
+      nodes: m.nodes,
+      gpusPerNode: m.gpusPerNode,
+    },
+    network: { profile: m.profile },
+    launcher: "mp",
+    // No model cache: vLLM's emptyDir, which a3-ultragpu-8g backs with 32 local SSDs
+    // (~12 TB). Persistent Disk does not attach to A3 Ultra VMs (Hyperdisk only), and a
+    // download per pod start is the price of not needing a shared filesystem. The multi-node
+    // pods request room for the weights, so none is placed where they cannot land.
+    ...(multiNode
+      ? {
+          startupTimeoutSeconds: MULTI_NODE_STARTUP_SECONDS,
+          resources: { ephemeralStorage: s.multiNodeModelStorage },
+        }
+      : {}),
+    ...(partialNode ? { packGroup: SHARED_NODE_GROUP } : {}),
+    tokenSecret: { name: TOKEN_SECRET },
+    namespace: namespaceOf(s, m).name,
+    port: PORT,
+    nodeSelector: { "cloud.google.com/gke-nodepool": a3UltraResourceNames(s.namePrefix).gpuPool },
+  };
+}
+
+/** The config key that switches each model on. */
+const ENABLED_KEY: Record<GkeModel["name"], string> = {
+  "single-gpu": "singleGpuEnabled",
+  "one-node": "oneNodeEnabled",
+  "multi-node": "multiNodeEnabled",
+};
+
+/**
+ * Renders every enabled server and checks that the H200 pool (at most `gpuNodeCount` nodes)
+ * can place all of their pods in any order the manifests allow.
+ * @throws ConfigError on `gpuNodeCount` naming the shapes, the missing nodes and the fix.
+ */
+export function checkGkePlacement(s: GkeSettings): void {
+  const sets = s.models.flatMap((m) => {
+    const plan = vllmServerPlan(gkeServerArgs(s, m), m.name);
+    const workload = plan.deployment ?? plan.leaderWorkerSet;
+    return workload ? gpuPodSets(workload) : [];
+  });
+  const report = checkGpuPlacement({ maxNodes: s.gpuNodeCount, gpusPerNode: A3_ULTRA_GPUS }, sets);
+  if (report.fits) return;
+  const disable = s.models.map((m) => ENABLED_KEY[m.name]);
+  throw new ConfigError("gke stack config", [
+    {
+      path: "gpuNodeCount",
+      message: `${placementFailures(report).join("; ")}. Raise gpuNodeCount to at least ${report.nodesNeeded}, or set one of ${disable.join(", ")} to false`,
+    },
+  ]);
+}
