@@ -1,7 +1,6 @@
 import { z } from "zod";
-import { parseCidr } from "../components/gke/cidr";
 import { A3_ULTRA_LOCAL_SSDS } from "../components/gke/cluster-args";
-import type { GkeCapacityMode } from "../components/gke/config";
+import { authorizedCidrsSchema, type GkeCapacityMode } from "../components/gke/config";
 import { ConfigError, type ConfigProblem, parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
 import { checkGkePlacement } from "./gke-servers";
@@ -81,21 +80,9 @@ const schema = z
     reservation: z.string(),
     gpuNodeCount: z.number().int().min(0),
     deletionProtection: z.boolean(),
-    masterAuthorizedCidrs: z
-      .array(
-        z.string().refine((v) => typeof parseCidr(v) !== "string" && v !== "0.0.0.0/0", {
-          error: (i) => {
-            const r = parseCidr(String(i.input));
-            return typeof r === "string"
-              ? r
-              : "0.0.0.0/0 authorizes every address: name your ranges";
-          },
-        }),
-      )
-      .min(
-        1,
-        "required for the gke stack: the CIDRs pulumi and kubectl reach the control plane from (pulumi config set --path 'masterAuthorizedCidrs[0]' 203.0.113.0/24)",
-      ),
+    masterAuthorizedCidrs: authorizedCidrsSchema(
+      "required for the gke stack: the CIDRs pulumi and kubectl reach the control plane from (pulumi config set --path 'masterAuthorizedCidrs[0]' 203.0.113.0/24)",
+    ),
     multiNodeModelStorage: z.string().refine((q) => {
       const b = storageBytes(q);
       return b !== undefined && b <= A3_ULTRA_LOCAL_SSDS * LOCAL_SSD_BYTES;

@@ -132,6 +132,22 @@ const cidrField = z.string().refine((v) => typeof parseCidr(v) !== "string", {
   },
 });
 
+/**
+ * CIDRs allowed to reach the control plane: at least one, each a valid block, never
+ * `0.0.0.0/0` (which would undo the restriction).
+ * @param whenEmpty the message for an empty list (stack config names its key and command).
+ */
+export function authorizedCidrsSchema(whenEmpty: string) {
+  return z
+    .array(
+      cidrField.refine((v) => v !== "0.0.0.0/0", {
+        message:
+          "authorizes every address on the internet: name the ranges that run pulumi and kubectl",
+      }),
+    )
+    .min(1, whenEmpty);
+}
+
 /** The validated shape of `GkeGpuClusterArgs` (plain values only). */
 export const gkeGpuClusterSchema = z
   .strictObject({
@@ -179,17 +195,9 @@ export const gkeGpuClusterSchema = z
     gpuPool: gpuPoolSchema.default(() => gpuPoolSchema.parse({})),
     capacity: capacitySchema,
     gibInstallerImage: z.string().min(1).default(versions.gibInstallerImage),
-    masterAuthorizedCidrs: z
-      .array(
-        cidrField.refine((v) => v !== "0.0.0.0/0", {
-          message:
-            "authorizes every address on the internet: name the ranges that run pulumi and kubectl",
-        }),
-      )
-      .min(
-        1,
-        "list at least one CIDR allowed to reach the control plane (the range pulumi and kubectl run from)",
-      ),
+    masterAuthorizedCidrs: authorizedCidrsSchema(
+      "list at least one CIDR allowed to reach the control plane (the range pulumi and kubectl run from)",
+    ),
     cloudNat: z.boolean().default(true),
   })
   .superRefine((c, ctx) => {

@@ -7,34 +7,13 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { checkGpuPlacement, gpuPodSets } from "../../components/gke/placement";
-import { ConfigError } from "../../components/validation";
 import { vllmServerPlan } from "../../components/vllm/plan";
 import { PACK_GROUP_LABEL } from "../../components/vllm/workload";
 import { gkeServerArgs, SHARED_NODE_GROUP } from "../../stacks/gke-servers";
 import { gkeSettings, storageBytes } from "../../stacks/gke-settings";
-import { readRawConfig } from "../../stacks/raw-config";
+import { problems, raw } from "../support/stack-config";
 
 const root = path.join(__dirname, "..", "..");
-
-function raw(values: Record<string, unknown>) {
-  return readRawConfig((k) => {
-    const v = values[k];
-    if (v === undefined) return undefined;
-    return typeof v === "string" ? v : JSON.stringify(v);
-  });
-}
-
-function problems(fn: () => unknown): Record<string, string> {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      return Object.fromEntries(err.problems.map((p) => [p.path, p.message]));
-    }
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 /** The shipped example's plain values, as `pulumi config` would hand them to the program. */
 function exampleValues(): Record<string, unknown> {

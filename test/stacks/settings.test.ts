@@ -1,29 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../components/validation";
 import { versions } from "../../components/versions";
 import { gkeSettings } from "../../stacks/gke-settings";
 import { homelabSettings } from "../../stacks/homelab-settings";
-import { readRawConfig } from "../../stacks/raw-config";
-
-function raw(values: Record<string, unknown>) {
-  return readRawConfig((k) => {
-    const v = values[k];
-    if (v === undefined) return undefined;
-    return typeof v === "string" ? v : JSON.stringify(v);
-  });
-}
-
-function problems(fn: () => unknown): Record<string, string> {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      return Object.fromEntries(err.problems.map((p) => [p.path, p.message]));
-    }
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
+import { problems, raw } from "../support/stack-config";
 
 const lab = {
   controllerHost: "10.0.0.10",
