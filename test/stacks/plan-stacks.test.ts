@@ -176,4 +176,46 @@ describe("plan gke", () => {
     );
     expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("baseline");
   });
+
+  it("is hardened: private nodes, authorized networks only, its own node account, read-only host mounts", () => {
+    const resources = JSON.parse(
+      fs.readFileSync(path.join(runs.gke.out, "resources.json"), "utf8"),
+    ) as { type: string; inputs: Record<string, any> }[];
+    const ofType = (t: string) => resources.filter((r) => r.type === t).map((r) => r.inputs);
+    const [cluster] = ofType("gcp:container/cluster:Cluster");
+    expect(cluster?.privateClusterConfig?.enablePrivateNodes).toBe(true);
+    expect(cluster?.masterAuthorizedNetworksConfig?.cidrBlocks).toEqual([
+      { cidrBlock: "203.0.113.0/24", displayName: "authorized 203.0.113.0/24" },
+    ]);
+    expect(cluster?.datapathProvider).toBe("ADVANCED_DATAPATH");
+    const [account] = ofType("gcp:serviceaccount/account:Account");
+    const email = `${account?.accountId}@my-ml-project.iam.gserviceaccount.com`;
+    const pools = ofType("gcp:container/nodePool:NodePool");
+    expect(pools).toHaveLength(2);
+    for (const pool of pools) {
+      expect(pool.nodeConfig.serviceAccount).toBe(email);
+      expect(pool.networkConfig.enablePrivateNodes).toBe(true);
+    }
+    expect(ofType("gcp:compute/routerNat:RouterNat")).toHaveLength(1);
+    const lws = parse(
+      fs.readFileSync(
+        path.join(
+          runs.gke.out,
+          "manifests",
+          "leaderworkerset.x-k8s.io-v1-LeaderWorkerSet--multi-node-lws.yaml",
+        ),
+        "utf8",
+      ),
+    );
+    for (const role of ["leaderTemplate", "workerTemplate"]) {
+      const pod = lws.spec.leaderWorkerTemplate[role].spec;
+      const hostVolumes = pod.volumes.filter((v: any) => v.hostPath).map((v: any) => v.name);
+      expect(hostVolumes.length, role).toBeGreaterThan(0);
+      for (const m of pod.containers[0].volumeMounts.filter((m: any) =>
+        hostVolumes.includes(m.name),
+      )) {
+        expect(m.readOnly, `${role} ${m.mountPath}`).toBe(true);
+      }
+    }
+  });
 });
