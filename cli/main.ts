@@ -7,8 +7,9 @@
 const USAGE = `Usage: llm-serving <command> [options]
 
 Commands:
-  plan STACK [--config FILE] [--out DIR] [--json] [--cwd DIR]
-                                                    run a stack offline and check its policies
+  plan STACK [--config FILE] [--against OLD] [--out DIR [--force]] [--json] [--cwd DIR]
+                                                    run a stack offline and check its policies;
+                                                    --against: what changes from OLD
   check [--json] [--policy-config FILE] PATH...     check plain Kubernetes manifests
 
 Run "llm-serving <command> --help" for a command's options.

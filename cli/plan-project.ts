@@ -19,6 +19,15 @@ export class PlanInputError extends Error {
   }
 }
 
+/** Errors that are the user's input, not a bug: shown as their message, exit 2. */
+export function isInputError(err: unknown): err is Error {
+  if (!(err instanceof Error)) return false;
+  if (err instanceof PlanInputError) return true;
+  if (err.name === "ConfigError" || err.name === "PolicyConfigError") return true;
+  // The SDK's config errors (missing key, wrong type) are RunErrors: user-facing by design.
+  return (err as { __pulumiRunError?: boolean }).__pulumiRunError === true;
+}
+
 /** A Pulumi project as `plan` needs it. */
 export interface PlanProject {
   /** Project name, the namespace of bare config keys. */

@@ -7,7 +7,8 @@
  * Pure, SDK-free.
  */
 
-import { isSecretValue } from "./recorder";
+import { FABRICATED_SECRETS } from "./plan-mocks";
+import { isSecretValue, type RecordedResource } from "./recorder";
 
 /** What replaces a secret everywhere. */
 export const REDACTED = "[secret]";
@@ -134,4 +135,19 @@ export function knownSecrets(base: Iterable<string>, wholeSecrets: Iterable<stri
   const baseList = [...base].filter((s) => s.length >= MIN_SECRET_LENGTH);
   const embedsKnown = (s: string) => s.includes(REDACTED) || baseList.some((b) => s.includes(b));
   return [...new Set([...baseList, ...[...wholeSecrets].filter((s) => !embedsKnown(s))])];
+}
+
+/**
+ * The redactor for one program run: the secrets known from its settings file (`clearSecrets`),
+ * the mocks' fabricated credentials, and every wholly secret string the run recorded.
+ */
+export function redactorFor(
+  resources: readonly Pick<RecordedResource, "inputs">[],
+  outputs: unknown,
+  clearSecrets: readonly string[],
+): Redactor {
+  const whole = new Set<string>();
+  for (const r of resources) secretStrings(r.inputs, whole);
+  secretStrings(outputs, whole);
+  return makeRedactor(knownSecrets([...clearSecrets, ...FABRICATED_SECRETS], whole), clearSecrets);
 }

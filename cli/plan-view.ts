@@ -9,7 +9,7 @@ import { kindOfType, objectOfResource } from "../policy/objects";
 import type { K8sObject } from "../policy/rules/types";
 import { autoName } from "./plan-mocks";
 import { REDACTED, type Redactor } from "./plan-redact";
-import type { RecordedResource } from "./recorder";
+import type { RecordedOptions, RecordedResource } from "./recorder";
 
 /** One resource as `plan` reports it (`resources.json` and `--json`). */
 export interface PlanResource {
@@ -21,8 +21,12 @@ export interface PlanResource {
   urn: string;
   /** URN of the parent resource, "" for the stack itself. */
   parent: string;
+  /** Provider-managed (false: a component or the stack). */
+  custom: boolean;
   /** Inputs with every secret redacted. */
   inputs: Record<string, unknown>;
+  /** The resource options a diff needs (`plan --against` a `--out` directory reads them back). */
+  options?: RecordedOptions;
 }
 
 /** A file `plan --out` writes, relative to its directory. */
@@ -60,7 +64,16 @@ export function planResources(
     name: r.name,
     urn: r.urn,
     parent: r.parent,
+    custom: r.custom,
     inputs: redact.value(r.inputs) as Record<string, unknown>,
+    ...(r.options
+      ? {
+          options: {
+            ...r.options,
+            replacementTrigger: redact.value(r.options.replacementTrigger),
+          },
+        }
+      : {}),
   }));
 }
 
@@ -189,13 +202,18 @@ export function scriptFiles(resources: readonly PlanResource[]): PlanFile[] {
   return out;
 }
 
-/** `resources.json`: every resource as `{type, name, parent, urn, inputs}` (redacted). */
+/**
+ * `resources.json`: every resource as `{type, name, parent, urn, custom, inputs, options}`
+ * (redacted); `options` are the resource options a diff acts on.
+ */
 export function resourcesDocument(resources: readonly PlanResource[]): object[] {
   return resources.map((r) => ({
     type: r.type,
     name: r.name,
     parent: r.parent,
     urn: r.urn,
+    custom: r.custom,
     inputs: r.inputs,
+    options: r.options,
   }));
 }

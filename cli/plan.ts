@@ -6,18 +6,26 @@
  */
 
 import * as fs from "node:fs";
-import * as path from "node:path";
 import type { Violation } from "../policy/rules/types";
-import { FABRICATED_SECRETS } from "./plan-mocks";
 import {
+  diffResourceOf,
+  isPlanDirectory,
+  readPlanDirectory,
+  recordOldSettings,
+} from "./plan-against";
+import { type DiffResource, diffResources, type PlanDiff } from "./plan-diff";
+import { diffDocument, renderDiff } from "./plan-diff-view";
+import { writePlanFiles } from "./plan-out";
+import {
+  isInputError,
   PlanInputError,
+  type PlanProject,
   readProject,
   readStackConfig,
   SECRET_PLACEHOLDER,
   stackConfigFile,
 } from "./plan-project";
-import { knownSecrets, makeRedactor, REDACTED, type Redactor, secretStrings } from "./plan-redact";
-import type { ProgramRun } from "./plan-run";
+import { REDACTED, redactorFor } from "./plan-redact";
 import {
   manifestFiles,
   type PlanFile,
@@ -40,6 +48,10 @@ export interface PlanOptions {
   config?: string;
   /** Directory to write `manifests/`, `scripts/`, `resources.json` and `policy.json` into. */
   out?: string;
+  /** Write into a non-empty `out` that no plan wrote (never deleting what is there). */
+  force: boolean;
+  /** A settings file or a `plan --out` directory to diff against (`--against`). */
+  against?: string;
   /** Print one JSON document instead of the tree and table. */
   json: boolean;
   /** CrossGuard policy config (JSON) as `pulumi preview --policy-pack-config` takes it. */
@@ -58,30 +70,40 @@ export interface PlanReport {
   violations: Violation[];
   /** The files `--out` writes (also computed without it, for tests and `--json`). */
   files: PlanFile[];
+  /** With `--against`: what changes from the old side to this plan. */
+  diff?: PlanDiff;
 }
 
 /** Usage text for `plan`. */
-export const PLAN_USAGE = `usage: llm-serving plan STACK [--config FILE] [--out DIR] [--json] [--cwd DIR] [--policy-config FILE]
+export const PLAN_USAGE = `usage: llm-serving plan STACK [--config FILE] [--against OLD] [--out DIR [--force]] [--json] [--cwd DIR] [--policy-config FILE]
 
 Runs the stack program offline under Pulumi mocks with its stack config (default
 <stackConfigDir>/Pulumi.STACK.yaml), prints every resource it would create and the policy
-verdicts. Secrets are shown as ${SECRET_PLACEHOLDER}. Exit 0: no mandatory violation; 1: at
+verdicts. --against OLD (a settings file, or a directory written by --out) shows instead what
+would be created, updated, replaced (and why) and deleted going from OLD to this config.
+--out never deletes a file it did not write; a non-empty directory it did not write needs
+--force. Secrets are shown as ${SECRET_PLACEHOLDER}. Exit 0: no mandatory violation; 1: at
 least one; 2: bad input.`;
 
 /** Parses `plan`'s arguments (after the `plan` word). */
 export function parsePlanArgs(argv: readonly string[]): PlanOptions | "help" {
-  const options: Partial<PlanOptions> & { json: boolean; cwd: string } = { json: false, cwd: "." };
-  const valued = new Map<string, "config" | "out" | "cwd" | "policyConfig">([
+  const options: Partial<PlanOptions> & { json: boolean; cwd: string; force: boolean } = {
+    json: false,
+    cwd: ".",
+    force: false,
+  };
+  const valued = new Map<string, "config" | "out" | "cwd" | "policyConfig" | "against">([
     ["--config", "config"],
     ["--out", "out"],
     ["--cwd", "cwd"],
     ["--policy-config", "policyConfig"],
+    ["--against", "against"],
   ]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "-h" || arg === "--help") return "help";
-    if (arg === "--json") {
-      options.json = true;
+    if (arg === "--json" || arg === "--force") {
+      options[arg === "--json" ? "json" : "force"] = true;
       continue;
     }
     const [flag, inline] = arg.startsWith("--") ? arg.split(/=(.*)/s, 2) : [arg, undefined];
@@ -99,6 +121,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanOptions | "help" {
     options.stack = arg;
   }
   if (!options.stack) throw new PlanInputError(`name the stack to plan\n${PLAN_USAGE}`);
+  if (options.force && !options.out) throw new PlanInputError("--force only applies to --out DIR");
   return options as PlanOptions;
 }
 
@@ -111,12 +134,18 @@ function readPolicyConfig(file: string | undefined): unknown {
   }
 }
 
-/** The redactor for one run: secrets known from the config, the mocks and the recording. */
-function redactorFor(run: ProgramRun, clearSecrets: readonly string[]): Redactor {
-  const whole = new Set<string>();
-  for (const r of run.resources) secretStrings(r.inputs, whole);
-  secretStrings(run.outputs, whole);
-  return makeRedactor(knownSecrets([...clearSecrets, ...FABRICATED_SECRETS], whole), clearSecrets);
+/**
+ * The old side of `--against`, and whether it is compared redacted: a `--out` directory only
+ * holds redacted inputs, so the new side is then compared redacted too.
+ */
+async function oldSide(
+  project: PlanProject,
+  stack: string,
+  against: string,
+): Promise<{ resources: DiffResource[]; redacted: boolean }> {
+  const old = await recordOldSettings(project.dir, stack, against);
+  const redact = redactorFor(old.resources, old.outputs, old.secretValues);
+  return { resources: old.resources.map((r) => diffResourceOf(r, redact, false)), redacted: false };
 }
 
 /**
@@ -133,13 +162,22 @@ export async function plan(
   const file = stackConfigFile(project, options.stack, options.config);
   const config = readStackConfig(project, file, options.stack);
   const policyConfig = readPolicyConfig(options.policyConfig);
+  // A directory is read now; old settings run in their own process while this one runs.
+  let against: Promise<{ resources: DiffResource[]; redacted: boolean }> | undefined;
+  if (options.against && isPlanDirectory(options.against)) {
+    against = Promise.resolve({ resources: readPlanDirectory(options.against), redacted: true });
+  } else if (options.against) {
+    against = oldSide(project, options.stack, options.against);
+    // Awaited below; until then a rejection must not count as unhandled.
+    against.catch(() => undefined);
+  }
   // Loaded only now: the SDK is slow to load and needless for bad input.
   const { runProgram } = require("./plan-run") as typeof import("./plan-run");
   const { evaluateStack } =
     engine ?? (require("../policy/engine") as typeof import("../policy/engine"));
   const run = await runProgram(project, options.stack, config);
   const recorded = withAutoNames(run.resources);
-  const redact = redactorFor(run, config.secretValues);
+  const redact = redactorFor(run.resources, run.outputs, config.secretValues);
   const resources = planResources(recorded, redact);
   const violations = (await evaluateStack(recorded, policyConfig)).map((v) => ({
     ...v,
@@ -156,6 +194,11 @@ export async function plan(
     violations,
     files: [],
   };
+  if (against) {
+    const old = await against;
+    const news = recorded.map((r) => diffResourceOf(r, redact, old.redacted));
+    report.diff = diffResources(old.resources, news);
+  }
   report.files = [
     ...manifestFiles(resources),
     ...scriptFiles(resources),
@@ -194,13 +237,15 @@ function renderOutputs(outputs: Record<string, unknown>): string {
 }
 
 /** The human-readable report: tree, outputs, verdicts. */
-export function renderReport(report: PlanReport): string {
+export function renderReport(report: PlanReport, against?: string): string {
   const mandatory = report.violations.filter((v) => v.level === "mandatory").length;
   const advisory = report.violations.length - mandatory;
+  const heading = `Plan of stack "${report.stack}" (project ${report.project})`;
+  const body = report.diff
+    ? renderDiff(report.diff, `${heading}: changes against ${against ?? "the old plan"}`).trimEnd()
+    : `${heading}: ${report.resources.length} resources\n\n${renderTree(report.resources)}`;
   const parts = [
-    `Plan of stack "${report.stack}" (project ${report.project}): ${report.resources.length} resources`,
-    "",
-    renderTree(report.resources),
+    body,
     "",
     renderOutputs(report.outputs),
     "",
@@ -218,39 +263,20 @@ export function renderReport(report: PlanReport): string {
   return `${parts.join("\n")}\n`;
 }
 
-/** The `--json` document: resources, outputs and violations, secrets redacted. */
+/**
+ * The `--json` document: resources, outputs and violations, secrets redacted; with
+ * `--against`, the diff (`summary`, `steps`) instead of the resources.
+ */
 export function jsonReport(report: PlanReport): object {
   return {
     project: report.project,
     stack: report.stack,
-    resources: resourcesDocument(report.resources),
+    ...(report.diff
+      ? diffDocument(report.diff)
+      : { resources: resourcesDocument(report.resources) }),
     outputs: report.outputs,
     ...policyDocument(report),
   };
-}
-
-/**
- * Writes the report's files under `dir` (created if missing). `manifests/` and `scripts/` are
- * emptied first so a resource the stack no longer has leaves no stale file behind.
- */
-export function writePlanFiles(dir: string, files: readonly PlanFile[]): void {
-  for (const sub of ["manifests", "scripts"]) {
-    fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
-  }
-  for (const f of files) {
-    const target = path.join(dir, f.path);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, f.content, { mode: f.path.endsWith(".sh") ? 0o755 : 0o644 });
-  }
-}
-
-/** Errors that are the user's input, not a bug: shown as their message, exit 2. */
-function isInputError(err: unknown): err is Error {
-  if (!(err instanceof Error)) return false;
-  if (err instanceof PlanInputError) return true;
-  if (err.name === "ConfigError" || err.name === "PolicyConfigError") return true;
-  // The SDK's config errors (missing key, wrong type) are RunErrors: user-facing by design.
-  return (err as { __pulumiRunError?: boolean }).__pulumiRunError === true;
 }
 
 /** Where `plan` writes (the process's streams, or buffers in tests). */
@@ -270,10 +296,10 @@ export async function runPlan(argv: readonly string[], io: PlanIO = process): Pr
     const report = await plan(options);
     const text = options.json
       ? `${JSON.stringify(jsonReport(report), null, 2)}\n`
-      : renderReport(report);
+      : renderReport(report, options.against);
     io.stdout.write(text);
     if (options.out) {
-      writePlanFiles(options.out, report.files);
+      writePlanFiles(options.out, report.files, options.force);
       io.stderr.write(`plan: wrote ${report.files.length} files to ${options.out}\n`);
     }
     return report.violations.some((v) => v.level === "mandatory") ? 1 : 0;

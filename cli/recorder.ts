@@ -25,6 +25,35 @@ export interface RecordedResource {
    * The engine wraps them; plain mocks do not, so the recorder does it in the mock state.
    */
   additionalSecretOutputs: string[];
+  /** The resource options the engine would act on in a diff (see {@link RecordedOptions}). */
+  options?: RecordedOptions;
+}
+
+/**
+ * The resource options that decide, besides the provider, whether a change updates or replaces
+ * a resource and in which order (as the engine's step generator reads them from the request).
+ */
+export interface RecordedOptions {
+  /** Property paths whose change forces a replacement (`replaceOnChanges`). */
+  replaceOnChanges: string[];
+  /** Property paths whose changes are ignored (`ignoreChanges`). */
+  ignoreChanges: string[];
+  /** `deleteBeforeReplace` when the program set it (true or false); undefined leaves it to the provider. */
+  deleteBeforeReplace?: boolean;
+  /** The provider's Delete is not called (`retainOnDelete`). */
+  retainOnDelete: boolean;
+  /** Deleting the resource fails (`protect`). */
+  protect: boolean;
+  /** `replacementTrigger`: a change of this value replaces the resource. */
+  replacementTrigger?: unknown;
+  /** URNs whose replacement replaces this resource too (`replaceWith`). */
+  replaceWith: string[];
+  /** Other URNs this resource was known by (`aliases`), resolved as the engine resolves them. */
+  aliases: string[];
+  /** The provider reference (`urn::id`), empty for the default provider or a component. */
+  provider: string;
+  /** Input property → URNs its value came from (the engine's `propertyDependencies`). */
+  propertyDependencies: Record<string, string[]>;
 }
 
 /** A mock run's view of everything the program registered. */
@@ -106,6 +135,7 @@ function markSecretOutputs(
   return out;
 }
 
+/** The parts of the SDK's `RegisterResourceRequest` the recorder reads. */
 interface RegisterRequest {
   getAdditionalsecretoutputsList?(): string[];
   getType(): string;
@@ -113,6 +143,114 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getDependenciesList(): string[];
+  getReplaceonchangesList?(): string[];
+  getIgnorechangesList?(): string[];
+  getDeletebeforereplace?(): boolean;
+  getDeletebeforereplacedefined?(): boolean;
+  getRetainondelete?(): boolean | undefined;
+  getProtect?(): boolean | undefined;
+  getReplacementTrigger?(): { toJavaScript(): unknown } | undefined;
+  getReplaceWithList?(): string[];
+  getAliasesList?(): AliasMessage[];
+  getAliasurnsList?(): string[];
+  getProvider?(): string;
+  getPropertydependenciesMap?(): {
+    forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
+}
+
+/** `pulumirpc.Alias`: a URN, or a spec of what differs from the resource's own URN parts. */
+interface AliasMessage {
+  getUrn(): string;
+  getSpec(): AliasSpecMessage | undefined;
+}
+
+interface AliasSpecMessage {
+  getName(): string;
+  getType(): string;
+  getStack(): string;
+  getProject(): string;
+  getParenturn(): string;
+  getNoparent(): boolean;
+}
+
+/** `urn:pulumi:stack::project::qualified$type::name` → its parts (name may contain `::`). */
+function urnParts(urn: string): { stack: string; project: string; types: string; name: string } {
+  const [stack = "", project = "", types = "", ...name] = urn
+    .replace(/^urn:pulumi:/, "")
+    .split("::");
+  return { stack, project, types, name: name.join("::") };
+}
+
+/**
+ * The URN an alias stands for, built as the engine builds it: the resource's own stack, project,
+ * parent and name unless the alias says otherwise; the parent contributes its type chain.
+ */
+export function aliasUrn(
+  alias: {
+    name?: string;
+    type?: string;
+    stack?: string;
+    project?: string;
+    parentUrn?: string;
+    noParent?: boolean;
+  },
+  own: { urn: string; type: string; name: string; parent: string },
+): string {
+  const self = urnParts(own.urn);
+  const type = alias.type || own.type;
+  const parent = alias.noParent ? "" : alias.parentUrn || own.parent;
+  const parentTypes = parent ? urnParts(parent).types : "";
+  // The stack resource is no qualifier: its children's URNs start at their own type.
+  const qualifier = parentTypes && parentTypes !== "pulumi:pulumi:Stack" ? `${parentTypes}$` : "";
+  return `urn:pulumi:${alias.stack || self.stack}::${alias.project || self.project}::${qualifier}${type}::${alias.name || own.name}`;
+}
+
+function recordAliases(req: RegisterRequest, own: RecordedResource): string[] {
+  const urns = [...(req.getAliasurnsList?.() ?? [])];
+  for (const alias of req.getAliasesList?.() ?? []) {
+    const spec = alias.getSpec();
+    if (alias.getUrn()) urns.push(alias.getUrn());
+    else if (spec) {
+      urns.push(
+        aliasUrn(
+          {
+            name: spec.getName(),
+            type: spec.getType(),
+            stack: spec.getStack(),
+            project: spec.getProject(),
+            parentUrn: spec.getParenturn(),
+            noParent: spec.getNoparent(),
+          },
+          own,
+        ),
+      );
+    }
+  }
+  return urns;
+}
+
+/** The request's resource options (aliases need the URN: filled in once it is known). */
+function recordOptions(req: RegisterRequest): RecordedOptions {
+  const propertyDependencies: Record<string, string[]> = {};
+  req.getPropertydependenciesMap?.().forEach((deps, key) => {
+    propertyDependencies[key] = deps.getUrnsList();
+  });
+  const trigger = req.getReplacementTrigger?.();
+  return {
+    replaceOnChanges: req.getReplaceonchangesList?.() ?? [],
+    ignoreChanges: req.getIgnorechangesList?.() ?? [],
+    deleteBeforeReplace: req.getDeletebeforereplacedefined?.()
+      ? (req.getDeletebeforereplace?.() ?? false)
+      : undefined,
+    retainOnDelete: req.getRetainondelete?.() === true,
+    protect: req.getProtect?.() === true,
+    replacementTrigger: trigger ? trigger.toJavaScript() : undefined,
+    replaceWith: req.getReplaceWithList?.() ?? [],
+    aliases: [],
+    provider: req.getProvider?.() ?? "",
+    propertyDependencies,
+  };
 }
 
 /**
@@ -159,12 +297,16 @@ export async function recordRegistrations(options: RecordingOptions): Promise<Re
       dependencies: req.getDependenciesList(),
       inputs: {},
       additionalSecretOutputs: req.getAdditionalsecretoutputsList?.() ?? [],
+      options: recordOptions(req),
     };
     resources.push(record);
     byKey.set(`${record.type}::${record.name}`, record);
     return register(req, (err, res) => {
       const urn = (res as { getUrn?: () => string } | undefined)?.getUrn?.();
-      if (urn) record.urn = urn;
+      if (urn) {
+        record.urn = urn;
+        if (record.options) record.options.aliases = recordAliases(req, record);
+      }
       cb(err, res);
     });
   };

@@ -184,7 +184,15 @@ describe("plan dev --json --out (a mandatory violation)", () => {
     const resources = JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8"));
     expect(resources.length).toBe(JSON.parse(dev.stdout).resources.length);
     for (const r of resources) {
-      expect(Object.keys(r).sort()).toEqual(["inputs", "name", "parent", "type", "urn"]);
+      expect(Object.keys(r).sort()).toEqual([
+        "custom",
+        "inputs",
+        "name",
+        "options",
+        "parent",
+        "type",
+        "urn",
+      ]);
     }
     const policy = JSON.parse(fs.readFileSync(path.join(out, "policy.json"), "utf8"));
     expect(Object.keys(policy).sort()).toEqual(["checked", "violations"]);
