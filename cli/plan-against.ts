@@ -163,7 +163,7 @@ export function recordOldSettings(
     child.on("error", reject);
     child.on("exit", (code) => {
       if (result?.ok) resolve(result);
-      else if (result && result.input)
+      else if (result?.ok === false && result.input)
         reject(new PlanInputError(`--against ${config}: ${result.message}`));
       else {
         const why = result?.message ?? (stderr.trim() || `exit code ${code}`);
