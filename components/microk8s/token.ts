@@ -42,16 +42,22 @@ export function deriveJoinToken(secret: string, identity: string): string {
 }
 
 /**
- * The token to use: `explicit` when given (validated), else one derived from `secret`.
+ * The join token of one worker: derived from `explicit` when given (validated), else from
+ * `secret`, and from the cluster's identity and the worker's name. One token per worker means
+ * a token seen on one worker (it is on `microk8s join`'s command line there while the join
+ * runs) admits no other node, and removing it once its node is Ready leaves nothing usable.
  * @throws Error naming the problem when `explicit` is not a usable token.
  */
-export function resolveJoinToken(
+export function workerJoinToken(
   explicit: string | undefined,
   secret: string,
   identity: string,
+  worker: string,
 ): string {
-  if (explicit === undefined || explicit === "") return deriveJoinToken(secret, identity);
-  const problem = joinTokenProblem(explicit);
-  if (problem) throw new Error(`MicroK8sCluster joinToken: ${problem}`);
-  return explicit;
+  if (explicit !== undefined && explicit !== "") {
+    const problem = joinTokenProblem(explicit);
+    if (problem) throw new Error(`MicroK8sCluster joinToken: ${problem}`);
+    return deriveJoinToken(explicit, `${identity}/${worker}`);
+  }
+  return deriveJoinToken(secret, `${identity}/${worker}`);
 }

@@ -35,6 +35,12 @@ export interface HostSetup {
   joined?: boolean;
   /** `microk8s remove-node` fails. */
   removeNodeFails?: boolean;
+  /** The controller whose cluster agent `microk8s join` reaches (a worker's sandbox). */
+  controller?: Sandbox;
+  /** A directory at /var/lib/kubelet, left by another Kubernetes. */
+  kubeletDir?: boolean;
+  /** RDMA devices under /sys/class/infiniband, with their port state (e.g. `4: ACTIVE`). */
+  rdma?: Record<string, string>;
 }
 
 /** One run of a script in a sandbox. */
@@ -60,6 +66,7 @@ export class Sandbox {
     mkdirSync(join(this.root, "etc"), { recursive: true });
     mkdirSync(join(this.root, "dev"), { recursive: true });
     mkdirSync(join(this.root, "var"), { recursive: true });
+    mkdirSync(join(this.root, "run/lock"), { recursive: true });
     mkdirSync(this.state, { recursive: true });
     writeFileSync(this.log, "");
     writeFileSync(
@@ -84,6 +91,15 @@ export class Sandbox {
       // Install through the stub itself, so the sandbox looks exactly like a real install.
       this.run(`snap install microk8s --classic --channel=${setup.installedChannel}\n`);
       writeFileSync(this.log, "");
+    }
+    if (setup.controller) {
+      put("controller_root", setup.controller.root);
+      put("controller_state", setup.controller.state);
+    }
+    if (setup.kubeletDir) mkdirSync(this.path("/var/lib/kubelet/pods"), { recursive: true });
+    for (const [dev, state] of Object.entries(setup.rdma ?? {})) {
+      mkdirSync(this.path(`/sys/class/infiniband/${dev}/ports/1`), { recursive: true });
+      writeFileSync(this.path(`/sys/class/infiniband/${dev}/ports/1/state`), `${state}\n`);
     }
     if (setup.joined) {
       mkdirSync(this.path("/var/snap/microk8s/current/var/lock"), { recursive: true });
@@ -122,6 +138,7 @@ export class Sandbox {
         STUB_LOG: this.log,
         HOME: this.root,
         LANG: "C.UTF-8",
+        LLMS_RETRY_SLEEP: "0",
       },
       timeout: 15_000,
     });

@@ -3,47 +3,60 @@ import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { validateMicroK8sClusterConfig } from "../../components/microk8s/config";
+import { validateMicroK8sClusterArgs } from "../../components/microk8s/config";
+import { type PlannedCommand, planCluster, planPreflight } from "../../components/microk8s/plan";
+import { kubeconfigScript } from "../../components/microk8s/scripts/cluster";
 import {
-  type NodeNames,
-  type PlannedCommand,
-  planCluster,
-  planPreflight,
-} from "../../components/microk8s/plan";
-import { kubeconfigScript, waitReadyScript } from "../../components/microk8s/scripts/cluster";
-import { installScript, uninstallScript } from "../../components/microk8s/scripts/install";
+  installScript,
+  rbacScript,
+  SNAP_INSTALL_RETRY,
+  uninstallScript,
+} from "../../components/microk8s/scripts/install";
 import {
+  admitScript,
+  JOIN_RETRY,
   joinScript,
   leaveScript,
   registerTokenScript,
   removeNodeScript,
 } from "../../components/microk8s/scripts/join";
 import { preflightScript } from "../../components/microk8s/scripts/preflight";
-import {
-  NVIDIA_RUNTIME_BINARY,
-  NVIDIA_RUNTIME_TABLE,
-  nvidiaRuntimeScript,
-} from "../../components/microk8s/scripts/runtime";
 import { deriveJoinToken } from "../../components/microk8s/token";
+import { HOST_KEYS } from "./fixtures";
 import { changes, Sandbox, STUBS } from "./sandbox";
 
 const CHANNEL = "1.36/stable";
-const TOKEN = deriveJoinToken("test-key", "lab/192.168.1.10");
-const TEMPLATE = "/var/snap/microk8s/current/args/containerd-template.toml";
+const TOKEN = deriveJoinToken("test-key", "lab/192.168.1.10/spark-1");
+const OTHER_TOKEN = deriveJoinToken("test-key", "lab/192.168.1.10/cpu-1");
 const LOCK = "/var/snap/microk8s/current/var/lock/clustered.lock";
+const TOKENS = "/var/snap/microk8s/current/credentials/cluster-tokens.txt";
+const APISERVER = "/var/snap/microk8s/current/args/kube-apiserver";
 
 /** The home-lab shape: a CPU controller, a GPU worker, a CPU worker; purge on destroy. */
-const config = validateMicroK8sClusterConfig({
-  controller: { host: "192.168.1.10", user: "ubuntu" },
+const config = validateMicroK8sClusterArgs({
+  privateKey: "k",
+  controller: { host: "192.168.1.10", user: "ubuntu", hostKey: HOST_KEYS[0], nodeName: "ctrl" },
   workers: [
-    { host: "192.168.1.11", user: "ubuntu", gpu: true, address: "192.168.1.11" },
-    { host: "192.168.1.12", user: "ubuntu", nodeName: "cpu-1" },
+    {
+      name: "spark-1",
+      host: "192.168.1.11",
+      user: "ubuntu",
+      hostKey: HOST_KEYS[1],
+      gpu: true,
+      address: "192.168.100.11",
+      rdmaDevices: ["rocep1s0f0", "roceP2p1s0f0"],
+    },
+    { name: "cpu-1", host: "192.168.1.12", user: "ubuntu", hostKey: HOST_KEYS[2] },
   ],
   channel: CHANNEL,
   purgeOnDestroy: true,
 });
-const names: NodeNames = { controller: "ctrl", "worker-0": "spark-1", "worker-1": "cpu-1" };
-const steps: PlannedCommand[] = [...planPreflight(config), ...planCluster(config, names)];
+const steps: PlannedCommand[] = [...planPreflight(config), ...planCluster(config)];
+const step = (key: string) => {
+  const found = steps.find((s) => s.key === key);
+  if (!found) throw new Error(`no step ${key}`);
+  return found;
+};
 
 /** Every script of every step (create and delete), plus the variants the plan did not pick. */
 function everyScript(): Array<[string, string]> {
@@ -80,7 +93,7 @@ describe("shellcheck", () => {
     const stubs = readdirSync(STUBS)
       .filter((f) => !f.includes("."))
       .map((f) => join(STUBS, f));
-    expect(stubs.length).toBeGreaterThanOrEqual(12);
+    expect(stubs.length).toBeGreaterThanOrEqual(13);
     const result = spawnSync("shellcheck", ["-x", "--shell=bash", ...stubs], {
       encoding: "utf8",
       cwd: STUBS,
@@ -98,36 +111,37 @@ describe("shellcheck", () => {
 });
 
 describe("every script", () => {
-  it.each(everyScript())("%s is strict bash and never embeds the join token", (_, text) => {
+  it.each(everyScript())("%s is strict bash and never embeds a join token", (_, text) => {
     expect(text.startsWith("#!/usr/bin/env bash\n")).toBe(true);
     expect(text).toContain("\nset -euo pipefail\n");
     expect(text).not.toContain(TOKEN);
   });
 });
 
-/** Runs `script` twice; the first run must change state, the second must not. */
+/** Runs `script` twice; the first run must succeed, the second must change nothing. */
 function twice(box: Sandbox, script: string, stdin = "") {
   const first = box.run(script, stdin);
   expect(first.status, first.stderr).toBe(0);
   const second = box.run(script, stdin);
   expect(second.status, second.stderr).toBe(0);
-  expect(changes(second.calls)).toEqual([]);
+  expect(changes(second.calls).filter((c) => !c.includes(TOKENS))).toEqual([]);
   return { first, second };
 }
 
-const step = (key: string) => {
-  const found = steps.find((s) => s.key === key);
-  if (!found) throw new Error(`no step ${key}`);
-  return found;
-};
+const now = () => Math.floor(Date.now() / 1000);
+/** A controller with MicroK8s installed and RBAC on, as the member step finds it. */
+function controller(nodes: string[] = ["ctrl"]) {
+  const box = new Sandbox({ hostname: "ctrl", installedChannel: CHANNEL, nodes });
+  expect(box.run(step("rbac").create).status).toBe(0);
+  return box;
+}
+/** A worker with MicroK8s installed whose join reaches `ctrl`'s cluster agent. */
+const worker = (ctrl: Sandbox, hostname = "spark-1") =>
+  new Sandbox({ hostname, installedChannel: CHANNEL, controller: ctrl });
 
 describe("idempotency in a stub sandbox (each create script run twice)", () => {
-  it("controller: preflight, install, token registration, ready, kubeconfig", () => {
-    const box = new Sandbox({
-      hostname: "Ctrl",
-      addresses: ["192.168.1.10"],
-      nodes: ["ctrl", "spark-1", "cpu-1"],
-    });
+  it("controller: preflight, install, RBAC, kubeconfig", () => {
+    const box = new Sandbox({ hostname: "Ctrl", addresses: ["192.168.1.10"] });
     const pre = twice(box, step("preflight-controller").create);
     expect(pre.first.stdout).toBe("ctrl\n");
     expect(changes(pre.first.calls)).toEqual([]);
@@ -140,55 +154,35 @@ describe("idempotency in a stub sandbox (each create script run twice)", () => {
     ]);
     expect(box.stateFile("channel")).toBe(CHANNEL);
 
-    const member = twice(box, step("member-worker-0").create, `${TOKEN}\n`);
-    expect(changes(member.first.calls)).toEqual([
-      `CHANGE microk8s add-node --token ${TOKEN} --token-ttl 900`,
-    ]);
-    expect(member.first.stdout + member.first.stderr).not.toContain(TOKEN);
-    expect(box.read("/var/snap/microk8s/current/credentials/cluster-tokens.txt")).toMatch(
-      new RegExp(`^${TOKEN}\\|\\d+\\n$`),
-    );
+    expect(box.read(APISERVER)).toContain("--authorization-mode=AlwaysAllow");
+    const rbac = twice(box, step("rbac").create);
+    expect(changes(rbac.first.calls)).toEqual(["CHANGE microk8s enable rbac"]);
+    expect(box.read(APISERVER)).toContain("--authorization-mode=RBAC,Node");
+    expect(box.read(APISERVER)).not.toContain("AlwaysAllow");
 
-    twice(box, step("ready").create);
     const kube = twice(box, step("kubeconfig").create);
     expect(kube.first.stdout).toContain("server: https://192.168.1.10:16443");
-    expect(kube.first.stdout).not.toContain("192.168.1.10:16443\n    server");
     expect(kube.first.stdout).toContain("client-key-data");
     expect(kube.second.stdout).toBe(kube.first.stdout);
   });
 
-  it("GPU worker: preflight, install, join, nvidia runtime", () => {
-    const box = new Sandbox({ hostname: "spark-1", gpu: true, addresses: ["192.168.1.11"] });
-    const pre = twice(box, step("preflight-worker-0").create);
+  it("GPU worker: preflight checks both RDMA devices, install", () => {
+    const box = new Sandbox({
+      hostname: "spark-1",
+      gpu: true,
+      addresses: ["192.168.100.11"],
+      rdma: { rocep1s0f0: "4: ACTIVE", roceP2p1s0f0: "4: ACTIVE" },
+    });
+    const pre = twice(box, step("preflight-spark-1").create);
     expect(pre.first.stdout).toBe("spark-1\n");
-    twice(box, step("install-worker-0").create);
-
-    const join = twice(box, step("join-worker-0").create, `${TOKEN}\n`);
-    expect(changes(join.first.calls)).toEqual([
-      `CHANGE microk8s join 192.168.1.10:25000/${TOKEN} --worker`,
-    ]);
-
-    const original = box.read(TEMPLATE);
-    const runtime = twice(box, step("runtime-worker-0").create);
-    expect(changes(runtime.first.calls)).toEqual([
-      `CHANGE sudo tee -a ${box.path(TEMPLATE)}`,
-      "CHANGE snap restart microk8s.daemon-containerd",
-    ]);
-    const patched = box.read(TEMPLATE);
-    expect(patched.startsWith(original)).toBe(true);
-    expect(patched.split(NVIDIA_RUNTIME_TABLE)).toHaveLength(2);
-    expect(patched).toContain(`BinaryName = "${NVIDIA_RUNTIME_BINARY}"`);
-    expect(patched).toContain('runtime_type = "io.containerd.runc.v2"');
+    expect(pre.first.stderr).toMatch(/rocep1s0f0 active[\s\S]*roceP2p1s0f0 active/);
+    twice(box, step("install-spark-1").create);
   });
 
-  it("CPU worker: preflight, install, join (no GPU checks, no runtime step)", () => {
+  it("CPU worker: no GPU checks", () => {
     const box = new Sandbox({ hostname: "cpu-1" });
-    twice(box, step("preflight-worker-1").create);
-    const pre = box.run(step("preflight-worker-1").create);
-    expect(pre.calls.some((c) => c.includes("nvidia-smi"))).toBe(false);
-    twice(box, step("install-worker-1").create);
-    twice(box, step("join-worker-1").create, `${TOKEN}\n`);
-    expect(steps.some((s) => s.key === "runtime-worker-1")).toBe(false);
+    const { first } = twice(box, step("preflight-cpu-1").create);
+    expect(first.calls.some((c) => c.includes("nvidia-smi"))).toBe(false);
   });
 
   it("install without holdRefresh leaves refreshes alone", () => {
@@ -200,8 +194,156 @@ describe("idempotency in a stub sandbox (each create script run twice)", () => {
 
   it("an existing install on the pinned channel is adopted, not reinstalled", () => {
     const box = new Sandbox({ installedChannel: CHANNEL });
-    const { first } = twice(box, step("install-worker-1").create);
+    const { first } = twice(box, step("install-cpu-1").create);
     expect(first.calls.some((c) => c.includes("snap install"))).toBe(false);
+  });
+});
+
+describe("the join, against the cluster agent's first-match token semantics", () => {
+  /** member → join → admit, as the component chains them (fingerprint from member's stdout). */
+  function joinFlow(ctrl: Sandbox, wrk: Sandbox, token = TOKEN) {
+    const member = ctrl.run(step("member-spark-1").create, `${token}\n`);
+    expect(member.status, member.stderr).toBe(0);
+    const fingerprint = member.stdout.trim();
+    const join = wrk.run(step("join-spark-1").create, `${token}\n${fingerprint}\n`);
+    return { member, fingerprint, join };
+  }
+
+  it("registers, joins with the pinned fingerprint, admits and forgets the token", () => {
+    const ctrl = controller();
+    const wrk = worker(ctrl);
+    const { member, fingerprint, join } = joinFlow(ctrl, wrk);
+    expect(fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(join.status, join.stdout + join.stderr).toBe(0);
+    expect(changes(join.calls)).toEqual([
+      `CHANGE microk8s join 192.168.1.10:25000/${TOKEN}/${fingerprint} --worker`,
+    ]);
+    expect(ctrl.read(TOKENS)).toMatch(new RegExp(`^${TOKEN}\\|\\d+\\n$`));
+    // The controller side never has the token on a command line (ps shows argv).
+    expect(member.calls.join("\n")).not.toContain(TOKEN);
+
+    const admit = ctrl.run(step("admit-spark-1").create, `${TOKEN}\n`);
+    expect(admit.status, admit.stderr).toBe(0);
+    expect(admit.calls.join("\n")).not.toContain(TOKEN);
+    expect(ctrl.read(TOKENS)).not.toContain(TOKEN);
+
+    // Seen token, node Ready: it admits nothing any more (a second node cannot use it).
+    const thief = new Sandbox({ hostname: "evil", installedChannel: CHANNEL, controller: ctrl });
+    const stolen = thief.run(step("join-spark-1").create, `${TOKEN}\n${fingerprint}\n`);
+    expect(stolen.status).toBe(1);
+    expect(stolen.stderr).toMatch(/refused the join token/);
+
+    // A re-run of the joined worker changes nothing.
+    const again = wrk.run(step("join-spark-1").create, `${TOKEN}\n${fingerprint}\n`);
+    expect(again.status).toBe(0);
+    expect(changes(again.calls)).toEqual([]);
+  });
+
+  it("an expired line of the same token shadows add-node's appended one (why we rewrite)", () => {
+    const ctrl = controller();
+    writeFileSync(ctrl.path(TOKENS), `${TOKEN}|${now() - 60}\n`);
+    // What the old registration did: add-node appends a fresh line below the expired one.
+    expect(ctrl.run(`sudo -n microk8s add-node --token ${TOKEN} --token-ttl 900\n`).status).toBe(0);
+    const fp = ctrl.run(step("member-spark-1").create, `${OTHER_TOKEN}\n`).stdout.trim();
+    const refused = worker(ctrl).run(step("join-spark-1").create, `${TOKEN}\n${fp}\n`);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/refused the join token/);
+    // Exit 6 is final: no retries against a verdict that cannot change.
+    expect(changes(refused.calls)).toHaveLength(1);
+  });
+
+  it("a join after an expired registration of the same token works", () => {
+    const ctrl = controller();
+    const other = `${OTHER_TOKEN}|${now() + 600}`;
+    writeFileSync(
+      ctrl.path(TOKENS),
+      `${TOKEN}|${now() - 3600}\n${other}\n  ${TOKEN}|${now() - 60}  \n${TOKEN}\n`,
+    );
+    const { join } = joinFlow(ctrl, worker(ctrl));
+    expect(join.status, join.stdout + join.stderr).toBe(0);
+    const lines = ctrl.read(TOKENS).trim().split("\n");
+    // Every stale line of this token is gone; other workers' lines are kept as they were.
+    expect(lines).toEqual([other, expect.stringMatching(new RegExp(`^${TOKEN}\\|\\d+$`))]);
+  });
+
+  it("two registrations for different workers keep each other's lines", () => {
+    const ctrl = controller();
+    ctrl.run(step("member-spark-1").create, `${TOKEN}\n`);
+    ctrl.run(step("member-cpu-1").create, `${OTHER_TOKEN}\n`);
+    const lines = ctrl.read(TOKENS);
+    expect(lines).toContain(`${TOKEN}|`);
+    expect(lines).toContain(`${OTHER_TOKEN}|`);
+  });
+
+  it("a token line without expiry is valid once (the agent consumes it)", () => {
+    const ctrl = controller();
+    writeFileSync(ctrl.path(TOKENS), `${TOKEN}\n`);
+    const fp = ctrl.run(step("member-cpu-1").create, `${OTHER_TOKEN}\n`).stdout.trim();
+    const first = worker(ctrl).run(step("join-spark-1").create, `${TOKEN}\n${fp}\n`);
+    expect(first.status, first.stderr).toBe(0);
+    expect(ctrl.read(TOKENS)).not.toMatch(new RegExp(`^${TOKEN}$`, "m"));
+    const second = worker(ctrl, "spark-2").run(step("join-spark-1").create, `${TOKEN}\n${fp}\n`);
+    expect(second.status).toBe(1);
+  });
+
+  it("an agent with another certificate is not joined (fingerprint pinned)", () => {
+    const ctrl = controller();
+    const wrk = worker(ctrl);
+    const member = ctrl.run(step("member-spark-1").create, `${TOKEN}\n`);
+    const wrong = "0".repeat(64);
+    const join = wrk.run(step("join-spark-1").create, `${TOKEN}\n${wrong}\n`);
+    expect(member.stdout.trim()).not.toBe(wrong);
+    expect(join.status).toBe(1);
+    expect(join.stderr).toMatch(/not the controller this run registered/);
+    expect(changes(join.calls)).toHaveLength(1);
+  });
+
+  it("an unreachable controller is retried a bounded number of times", () => {
+    const wrk = new Sandbox({ installedChannel: CHANNEL });
+    const result = wrk.run(step("join-spark-1").create, `${TOKEN}\n${"a".repeat(64)}\n`);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/port 25000 reachable/);
+    expect(changes(result.calls)).toHaveLength(JOIN_RETRY.attempts);
+  });
+
+  it("join refuses stdin without a fingerprint; registration without a token", () => {
+    const box = new Sandbox({ installedChannel: CHANNEL });
+    const join = box.run(step("join-spark-1").create, `${TOKEN}\n`);
+    expect(join.status).toBe(1);
+    expect(join.stderr).toMatch(/no controller certificate fingerprint/);
+    const member = box.run(step("member-spark-1").create, "");
+    expect(member.status).toBe(1);
+    expect(member.stderr).toMatch(/no join token on stdin/);
+    expect(changes([...join.calls, ...member.calls])).toEqual([]);
+  });
+
+  it("admission gives up after its timeout, naming the node, and keeps the token", () => {
+    const ctrl = controller();
+    ctrl.run(step("member-spark-1").create, `${TOKEN}\n`);
+    const result = ctrl.run(admitScript({ nodeName: "spark-9", timeoutSeconds: 1 }), `${TOKEN}\n`);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/node spark-9 is not Ready after 1s/);
+    expect(ctrl.read(TOKENS)).toContain(TOKEN);
+  });
+});
+
+describe("snap install is bounded and retried", () => {
+  const script = installScript({ channel: CHANNEL, holdRefresh: false, readyTimeoutSeconds: 5 });
+  it("succeeds after transient store failures", () => {
+    const box = new Sandbox();
+    writeFileSync(join(box.state, "install_failures"), "2");
+    const result = box.run(script);
+    expect(result.status, result.stderr).toBe(0);
+    expect(changes(result.calls).filter((c) => c.includes("snap install"))).toHaveLength(3);
+  });
+  it("gives up after its attempts, saying so", () => {
+    const box = new Sandbox();
+    writeFileSync(join(box.state, "install_failures"), "9");
+    const result = box.run(script);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      new RegExp(`failed ${SNAP_INSTALL_RETRY.attempts} times.*snap store`),
+    );
   });
 });
 
@@ -212,6 +354,8 @@ describe("preflight failures say what to fix and change nothing", () => {
     channel: CHANNEL,
     minFreeDiskGiB: 20,
   });
+  const plain = { role: "worker", gpu: false, channel: CHANNEL, minFreeDiskGiB: 1 };
+  const rdma = preflightScript({ ...plain, rdmaDevices: ["rocep1s0f0", "roceP2p1s0f0"] });
   const cases: Array<[string, ConstructorParameters<typeof Sandbox>[0], string, RegExp]> = [
     ["sudo prompts", { gpu: true, sudoNeedsPassword: true }, gpuPreflight, /passwordless sudo/],
     ["not Ubuntu", { gpu: true, osId: "fedora" }, gpuPreflight, /runs 'fedora'.*Ubuntu only/],
@@ -237,27 +381,33 @@ describe("preflight failures say what to fix and change nothing", () => {
       /version skew.*1\.32\/stable.*pinned to 1\.36\/stable/,
     ],
     [
+      "a leftover /var/lib/kubelet directory",
+      { gpu: true, kubeletDir: true },
+      gpuPreflight,
+      /\/var\/lib\/kubelet .* directory left by another Kubernetes/,
+    ],
+    [
+      "one half of the RoCE port missing",
+      { rdma: { rocep1s0f0: "4: ACTIVE" } },
+      rdma,
+      /RDMA device roceP2p1s0f0 not found/,
+    ],
+    [
+      "a RoCE half down",
+      { rdma: { rocep1s0f0: "4: ACTIVE", roceP2p1s0f0: "1: DOWN" } },
+      rdma,
+      /roceP2p1s0f0 .* not ACTIVE \(1: DOWN\)/,
+    ],
+    [
       "address not on the host",
       { addresses: ["10.0.0.5"] },
-      preflightScript({
-        role: "controller",
-        gpu: false,
-        channel: CHANNEL,
-        minFreeDiskGiB: 1,
-        address: "192.168.1.10",
-      }),
+      preflightScript({ ...plain, role: "controller", address: "192.168.1.10" }),
       /address 192\.168\.1\.10 is not assigned/,
     ],
     [
-      "nodeName differs from the hostname",
+      "node name differs from the hostname",
       { hostname: "spark-2" },
-      preflightScript({
-        role: "worker",
-        gpu: false,
-        channel: CHANNEL,
-        minFreeDiskGiB: 1,
-        nodeName: "spark-1",
-      }),
+      preflightScript({ ...plain, nodeName: "spark-1" }),
       /nodeName is spark-1 but .* register as spark-2/,
     ],
   ];
@@ -270,6 +420,12 @@ describe("preflight failures say what to fix and change nothing", () => {
     expect(changes(result.calls)).toEqual([]);
   });
 
+  it("MicroK8s' own /var/lib/kubelet symlink passes", () => {
+    const box = new Sandbox({ installedChannel: CHANNEL });
+    const result = box.run(preflightScript(plain));
+    expect(result.status, result.stderr).toBe(0);
+  });
+
   it("install refuses another channel too (never an upgrade)", () => {
     const box = new Sandbox({ installedChannel: "1.35/stable" });
     const result = box.run(
@@ -278,28 +434,6 @@ describe("preflight failures say what to fix and change nothing", () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/version skew/);
     expect(changes(result.calls)).toEqual([]);
-  });
-
-  it("join and token registration refuse a missing token", () => {
-    const box = new Sandbox({ installedChannel: CHANNEL });
-    for (const script of [
-      joinScript({ controllerAddress: "192.168.1.10" }),
-      registerTokenScript({ worker: "w", ttlSeconds: 60 }),
-    ]) {
-      const result = box.run(script, "");
-      expect(result.status).toBe(1);
-      expect(result.stderr).toMatch(/no join token on stdin/);
-      expect(changes(result.calls)).toEqual([]);
-    }
-  });
-
-  it("waiting for Ready gives up after the timeout, naming the node", () => {
-    const box = new Sandbox({ installedChannel: CHANNEL, nodes: ["ctrl"] });
-    const result = box.run(
-      waitReadyScript({ nodeNames: ["ctrl", "spark-9"], timeoutSeconds: 1, pollSeconds: 1 }),
-    );
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/node ctrl Ready[\s\S]*node spark-9 is not Ready after 1s/);
   });
 });
 
@@ -313,9 +447,8 @@ describe("delete scripts tolerate what is already gone", () => {
   it("without purge the install step has no delete (no SSH needed on destroy)", () => {
     expect(uninstallScript(false)).toBeUndefined();
     expect(
-      planCluster({ ...config, purgeOnDestroy: false }, names).find(
-        (s) => s.key === "install-controller",
-      )?.delete,
+      planCluster({ ...config, purgeOnDestroy: false }).find((s) => s.key === "install-controller")
+        ?.delete,
     ).toBeUndefined();
   });
 
@@ -365,19 +498,15 @@ describe("delete scripts tolerate what is already gone", () => {
     expect(changes(first.calls)).toEqual(["CHANGE snap remove --purge microk8s"]);
   });
 
-  it("the runtime fix refuses a host without MicroK8s instead of creating the template", () => {
-    const box = new Sandbox({ gpu: true });
-    const result = box.run(nvidiaRuntimeScript());
-    expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/not found: is MicroK8s installed/);
-    expect(changes(result.calls)).toEqual([]);
-  });
-
   it("a joined worker skips the join (clustered.lock)", () => {
     const box = new Sandbox({ installedChannel: CHANNEL, joined: true });
-    const result = box.run(joinScript({ controllerAddress: "192.168.1.10" }), `${TOKEN}\n`);
+    const result = box.run(
+      joinScript({ controllerAddress: "192.168.1.10" }),
+      `${TOKEN}\n${"a".repeat(64)}\n`,
+    );
     expect(result.status).toBe(0);
     expect(changes(result.calls)).toEqual([]);
+    expect(step("join-spark-1").create).toContain(LOCK);
   });
 
   it("the kubeconfig names the address the user gave", () => {
@@ -387,19 +516,18 @@ describe("delete scripts tolerate what is already gone", () => {
     expect(result.stdout).toMatch(/^ {4}server: https:\/\/10\.20\.0\.1:16443$/m);
     expect(result.stdout).not.toContain("192.168.1.10");
   });
-});
 
-describe("join token registration", () => {
-  it("re-registers a token whose remaining TTL is too short", () => {
+  it("RBAC on a controller where it is already on changes nothing", () => {
     const box = new Sandbox({ installedChannel: CHANNEL });
-    const tokens = box.path("/var/snap/microk8s/current/credentials/cluster-tokens.txt");
-    writeFileSync(tokens, `${TOKEN}|${Math.floor(Date.now() / 1000) + 10}\n`);
-    const result = box.run(registerTokenScript({ worker: "w", ttlSeconds: 900 }), `${TOKEN}\n`);
-    expect(result.status).toBe(0);
-    expect(changes(result.calls)).toHaveLength(1);
+    twice(box, rbacScript({ readyTimeoutSeconds: 5 }));
+    const again = box.run(rbacScript({ readyTimeoutSeconds: 5 }));
+    expect(again.stderr).toMatch(/RBAC already on/);
   });
 
-  it("the lock path the scripts guard on is MicroK8s' own", () => {
-    expect(step("join-worker-0").create).toContain(LOCK);
+  it("registration refuses a controller without MicroK8s", () => {
+    const box = new Sandbox();
+    const result = box.run(registerTokenScript({ worker: "w", ttlSeconds: 60 }), `${TOKEN}\n`);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/is MicroK8s installed/);
   });
 });

@@ -1,4 +1,15 @@
-import { MICROK8S_INSTALLED, READ_TRACKING, script, shq } from "./common";
+import {
+  APISERVER_ARGS,
+  hostPath,
+  MICROK8S_INSTALLED,
+  READ_TRACKING,
+  retryLines,
+  script,
+  shq,
+} from "./common";
+
+/** Attempts and per-attempt timeout of `snap install` (a slow store or mirror can hang). */
+export const SNAP_INSTALL_RETRY = { attempts: 3, timeoutSeconds: 900 } as const;
 
 /** How MicroK8s is installed on a node. */
 export interface InstallOptions {
@@ -24,7 +35,14 @@ export function installScript(o: InstallOptions): string {
     '    fail "version skew: MicroK8s here follows $tracking, the cluster is pinned to $channel (not upgrading)"',
     '  echo "microk8s already installed from $channel" >&2',
     "else",
-    '  sudo -n snap install microk8s --classic --channel="$channel"',
+    ...retryLines({
+      cmd: 'sudo -n snap install microk8s --classic --channel="$channel"',
+      ...SNAP_INSTALL_RETRY,
+      // A timed-out client leaves snapd finishing the install: that counts as success.
+      stopWhen: MICROK8S_INSTALLED,
+    }).map((l) => `  ${l}`),
+    '  [ "$rc" = 0 ] ||',
+    `    fail "snap install microk8s failed ${SNAP_INSTALL_RETRY.attempts} times (last exit $rc): is the snap store reachable? (snap changes)"`,
     "fi",
   ];
   if (o.holdRefresh) {
@@ -63,5 +81,28 @@ export function uninstallScript(purge: boolean): string | undefined {
     "else",
     '  echo "microk8s is not installed; nothing to purge" >&2',
     "fi",
+  ]);
+}
+
+/**
+ * On the controller: `microk8s enable rbac` unless the API server already runs with
+ * `--authorization-mode=RBAC,Node` (the addon's own guard, `addons/rbac/enable` in
+ * canonical/microk8s-core-addons for 1.36). MicroK8s' default is `AlwaysAllow`
+ * (`microk8s-resources/default-args/kube-apiserver`), which makes every service account
+ * cluster-admin. The admin kubeconfig keeps working: its client certificate is in
+ * `system:masters` (`utils.sh` in canonical/microk8s v1.36). Every component installed
+ * afterwards brings its own Roles (GPU Operator and LWS charts/manifests, Calico and CoreDNS).
+ */
+export function rbacScript(o: { readyTimeoutSeconds: number }): string {
+  return script("turn on RBAC in the API server", [
+    `args=${hostPath(APISERVER_ARGS)}`,
+    "if sudo -n grep -q -- '--authorization-mode=RBAC,Node' \"$args\"; then",
+    '  echo "RBAC already on" >&2',
+    "else",
+    "  sudo -n microk8s enable rbac >&2",
+    "fi",
+    `sudo -n microk8s status --wait-ready --timeout ${o.readyTimeoutSeconds} >/dev/null ||`,
+    `  fail "the API server did not come back within ${o.readyTimeoutSeconds}s after enabling RBAC (sudo microk8s inspect)"`,
+    'echo "RBAC on" >&2',
   ]);
 }

@@ -14,6 +14,8 @@ export interface PreflightOptions {
   nodeName?: string;
   /** IPv4 the user gave for this node; preflight fails if no interface has it. */
   address?: string;
+  /** RDMA devices that must be present with an ACTIVE port (e.g. both halves of a QSFP port). */
+  rdmaDevices?: readonly string[];
 }
 
 /**
@@ -43,6 +45,20 @@ export function preflightScript(o: PreflightOptions): string {
     '[ "$avail_kib" -ge "$need_kib" ] ||',
     `  fail "$host has $((avail_kib / 1048576)) GiB free under /var; need ${o.minFreeDiskGiB} GiB (images and caches live there)"`,
   ];
+  body.push(
+    "# MicroK8s links /var/lib/kubelet to its own kubelet directory only if the path is free",
+    "# (snap/hooks/install); a leftover directory hides it from device plugins (the GPU's).",
+    `kubelet_dir=${hostPath("/var/lib/kubelet")}`,
+    'if [ -e "$kubelet_dir" ] && [ ! -L "$kubelet_dir" ]; then',
+    '  fail "/var/lib/kubelet on $host is a directory left by another Kubernetes: MicroK8s needs that path for its symlink; move it away (sudo mv /var/lib/kubelet /var/lib/kubelet.old)"',
+    "fi",
+  );
+  if (o.role === "controller") {
+    body.push(
+      "# The join token registration fingerprints the agent's certificate with openssl.",
+      'command -v openssl >/dev/null || fail "openssl is not installed on $host (sudo apt-get install -y openssl)"',
+    );
+  }
   if (o.gpu) {
     body.push(
       "command -v nvidia-smi >/dev/null ||",
@@ -67,6 +83,17 @@ export function preflightScript(o: PreflightOptions): string {
       `address=${shq(o.address)}`,
       'ip -o -4 addr show | awk \'{split($4, a, "/"); print a[1]}\' | grep -qxF "$address" ||',
       '  fail "address $address is not assigned to any interface on $host"',
+    );
+  }
+  for (const dev of o.rdmaDevices ?? []) {
+    body.push(
+      `dev=${shq(dev)}`,
+      `states="$(cat ${hostPath("/sys/class/infiniband/")}"$dev"/ports/*/state 2>/dev/null || true)"`,
+      'case "$states" in',
+      '  "") fail "RDMA device $dev not found on $host (ls /sys/class/infiniband; ibdev2netdev)" ;;',
+      '  *ACTIVE*) echo "RDMA device $dev active" >&2 ;;',
+      '  *) fail "RDMA device $dev on $host is not ACTIVE ($states): is the link cable in and the port up?" ;;',
+      "esac",
     );
   }
   body.push("name=\"$(printf '%s' \"$host\" | tr '[:upper:]' '[:lower:]')\"");
