@@ -22,14 +22,64 @@ export const DEFAULT_MODEL_CACHE_MOUNT = "/root/.cache/huggingface";
 /** Name of the pod volume that holds the model cache. */
 export const MODEL_CACHE_VOLUME = "model-cache";
 
+/**
+ * Host directories that are never a model cache: the root itself and the top-level system
+ * directories (refused exactly: a cache *under* `/srv`, `/home/me` or `/var/cache` is fine),
+ * and the trees of the OS, the kernel's pseudo-filesystems, root's home and the kubelet/
+ * MicroK8s state (refused with everything under them). Exporting or mounting one of these
+ * into a privileged pod, or writing a model into it, hands the host away.
+ */
+const SYSTEM_DIRS = ["/", "/home", "/var", "/srv", "/opt", "/mnt", "/media", "/tmp", "/var/lib"];
+const SYSTEM_TREES = [
+  "/etc",
+  "/usr",
+  "/bin",
+  "/sbin",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/boot",
+  "/proc",
+  "/sys",
+  "/dev",
+  "/run",
+  "/root",
+  "/snap",
+  "/var/lib/kubelet",
+  "/var/snap",
+  "/var/lib/snapd",
+  "/var/log",
+];
+
+/**
+ * Why `path` cannot hold a model cache on a host (NFS export or hostPath), or undefined.
+ * The path is normalised first (`//`, trailing `/`), and `.`/`..` segments are refused, so
+ * `/srv/../etc` cannot slip through.
+ */
+export function systemPathProblem(path: string): string | undefined {
+  if (!path.startsWith("/")) return "must be an absolute path (starts with /)";
+  const segments = path.split("/").filter((s) => s !== "");
+  if (segments.some((s) => s === "." || s === "..")) return "must not contain . or .. segments";
+  const normal = `/${segments.join("/")}`;
+  const tree = SYSTEM_TREES.find((t) => normal === t || normal.startsWith(`${t}/`));
+  if (SYSTEM_DIRS.includes(normal) || tree !== undefined) {
+    return `${normal} is a system directory${tree && tree !== normal ? ` (under ${tree})` : ""}: use a directory of its own, e.g. /srv/llm-serving/hf-cache`;
+  }
+  return undefined;
+}
+
 const absolute = z.string().regex(/^\//, "must be an absolute path (starts with /)");
+const hostDirectory = z.string().superRefine((v, ctx) => {
+  const problem = systemPathProblem(v);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 const modelCacheSchema = z
   .object({
     claimName: z.string().min(1).optional(),
-    hostPath: absolute.optional(),
+    hostPath: hostDirectory.optional(),
     nfsServer: z.string().min(1).optional(),
-    nfsPath: absolute.optional(),
+    nfsPath: hostDirectory.optional(),
     mountPath: absolute.optional(),
   })
   .strict()

@@ -2,23 +2,43 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { containsSecret, type Recording, recordRegistrations } from "../../cli/recorder";
+import {
+  containsSecret,
+  type Recording,
+  recordRegistrations,
+  unwrapSecrets,
+} from "../../cli/recorder";
 import { NfsExport, nfsExportPlan } from "../../components/nfs/export";
 import { EXPORTS_FILE, nfsClientScript, nfsUnexportScript } from "../../components/nfs/scripts";
 import { ConfigError } from "../../components/validation";
+import { HOST_KEYS } from "../microk8s/fixtures";
 import { changes, Sandbox } from "../microk8s/sandbox";
 import { outputValue } from "../support/outputs";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnfs-test-key\n-----END OPENSSH PRIVATE KEY-----";
 const args = {
-  server: { host: "192.168.1.10", user: "ubuntu" },
+  server: { host: "192.168.1.10", user: "ubuntu", hostKey: HOST_KEYS[0] },
   clients: [
-    { host: "192.168.1.21", user: "ubuntu", address: "192.168.100.11" },
-    { host: "192.168.1.22", user: "ubuntu", address: "192.168.100.12" },
+    {
+      name: "spark-1",
+      host: "192.168.1.21",
+      user: "ubuntu",
+      hostKey: HOST_KEYS[1],
+      address: "192.168.100.11",
+    },
+    {
+      name: "spark-2",
+      host: "192.168.1.22",
+      user: "ubuntu",
+      hostKey: HOST_KEYS[2],
+      address: "192.168.100.12",
+    },
   ],
   path: "/srv/llm-serving/hf-cache",
 };
+const OPTIONS = "rw,sync,no_subtree_check,root_squash,all_squash,anonuid=65534,anongid=65534";
 const plan = nfsExportPlan(args, "test");
 
 function problems(value: unknown): string[] {
@@ -32,10 +52,13 @@ function problems(value: unknown): string[] {
 }
 
 describe("nfsExportPlan", () => {
-  it("exports the path to every client's address, root not squashed (vLLM writes as root)", () => {
+  it("exports the path only to the clients' addresses, every user squashed to the owner", () => {
     expect(plan.serverScripts.create).toContain(
-      "'/srv/llm-serving/hf-cache 192.168.100.11(rw,sync,no_subtree_check,no_root_squash) 192.168.100.12(rw,sync,no_subtree_check,no_root_squash)'",
+      `'/srv/llm-serving/hf-cache 192.168.100.11(${OPTIONS}) 192.168.100.12(${OPTIONS})'`,
     );
+    expect(plan.serverScripts.create).not.toContain("no_root_squash");
+    const own = nfsExportPlan({ ...args, ownerUid: 1000, ownerGid: 1000 }, "t");
+    expect(own.serverScripts.create).toContain("anonuid=1000,anongid=1000");
   });
 
   it("rejects bad input by path, before anything exists", () => {
@@ -43,12 +66,46 @@ describe("nfsExportPlan", () => {
       problems({
         ...args,
         path: "srv/x y",
-        server: { host: "a b", user: "Root!" },
-        exportOptions: "rw;reboot",
+        server: { host: "a b", user: "Root!", hostKey: "x" },
+        ownerUid: 0,
       }),
-    ).toEqual(["server.host", "server.user", "path", "exportOptions"]);
+    ).toEqual(["server.host", "server.user", "server.hostKey", "path", "ownerUid"]);
     expect(problems({ ...args, clients: [] })).toEqual(["allowedClients"]);
+    expect(problems({ ...args, allowedClients: ["*"] })).toEqual(["allowedClients[0]"]);
+    expect(problems({ ...args, allowedClients: ["10.0.0.0/8"] })).toEqual(["allowedClients[0]"]);
   });
+
+  it.each([
+    "/",
+    "/etc",
+    "/etc/nfs",
+    "/usr/local/cache",
+    "/var",
+    "/root",
+    "/boot",
+    "/home",
+    "/proc",
+    "/sys/x",
+    "/dev",
+    "/srv/../etc",
+    "//etc/",
+    "/var/lib/kubelet/x",
+  ])("refuses the system path %s, naming the key", (path) => {
+    try {
+      nfsExportPlan({ ...args, path }, "t");
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).problems[0]?.path).toBe("path");
+      expect((e as ConfigError).problems[0]?.message).toMatch(/system directory|\.\. segments/);
+    }
+  });
+
+  it.each(["/srv/llm-serving/hf-cache", "/home/me/hf", "/var/cache/hf", "/data/models"])(
+    "accepts the data path %s",
+    (path) => {
+      expect(problems({ ...args, path })).toEqual([]);
+    },
+  );
 });
 
 describe("shellcheck", () => {
@@ -75,11 +132,14 @@ describe("scripts in a stub sandbox", () => {
     const host = new Sandbox();
     const first = host.run(plan.serverScripts.create);
     expect(first.status, first.stderr).toBe(0);
-    expect(changes(first.calls).join("\n")).toMatch(/apt-get install -y -qq nfs-kernel-server/);
+    expect(changes(first.calls).join("\n")).toMatch(
+      /apt-get -o DPkg::Lock::Timeout=600 install -y -qq nfs-kernel-server/,
+    );
     expect(changes(first.calls).join("\n")).toMatch(/exportfs -ra/);
     expect(changes(first.calls).join("\n")).toMatch(/systemctl enable --now nfs-server/);
     expect(host.read(EXPORTS_FILE)).toMatch(/^\/srv\/llm-serving\/hf-cache 192\.168\.100\.11\(/);
     expect(existsSync(host.path(args.path))).toBe(true);
+    expect(changes(first.calls)).toContain(`CHANGE sudo chown 65534:65534 ${host.path(args.path)}`);
     const second = host.run(plan.serverScripts.create);
     expect(second.status, second.stderr).toBe(0);
     expect(changes(second.calls)).toEqual([]);
@@ -94,6 +154,16 @@ describe("scripts in a stub sandbox", () => {
     expect(changes(run.calls).some((c) => c.includes("exportfs -ra"))).toBe(true);
     expect(changes(run.calls).some((c) => c.includes("apt-get"))).toBe(false);
     expect(host.read(EXPORTS_FILE)).toContain("192.168.100.0/24(rw,");
+  });
+
+  it("apt waits for a dpkg lock held by unattended-upgrades instead of failing", () => {
+    const host = new Sandbox();
+    writeFileSync(join(host.state, "dpkg_locked"), "");
+    const run = host.run(nfsClientScript());
+    expect(run.status, run.stderr).toBe(0);
+    // The stub refuses a locked apt without the option, so this is a real check.
+    const bare = host.run("#!/usr/bin/env bash\nsudo -n apt-get install -y x\n");
+    expect(bare.status).toBe(100);
   });
 
   it("the client script is idempotent", () => {
@@ -128,7 +198,12 @@ describe("NfsExport under mocks", () => {
     expect(() => new NfsExport("bad", { ...args, path: "relative", privateKey: KEY })).toThrow(
       ConfigError,
     );
-    nfs = new NfsExport("cache", { ...args, privateKey: KEY });
+    nfs = new NfsExport("cache", {
+      ...args,
+      // Hosts often come from other resources: an Output is checked once it is known.
+      server: { ...args.server, host: pulumi.output(args.server.host) },
+      privateKey: KEY,
+    });
     await rec.settle();
   });
 
@@ -139,8 +214,8 @@ describe("NfsExport under mocks", () => {
   it("runs the export on the server and the client on every worker, key kept secret", async () => {
     const commands = rec.resources.filter((r) => r.type === "command:remote:Command");
     expect(commands.map((c) => c.name).sort()).toEqual([
-      "cache-client-0",
-      "cache-client-1",
+      "cache-client-spark-1",
+      "cache-client-spark-2",
       "cache-export",
     ]);
     const component = rec.resources.find((r) => r.type === "llm-serving:index:NfsExport");
@@ -148,6 +223,10 @@ describe("NfsExport under mocks", () => {
       expect(c.parent).toBe(component?.urn);
       expect(containsSecret(c.inputs.connection)).toBe(true);
       expect(JSON.stringify(c.inputs.create)).not.toContain("nfs-test-key");
+      const conn = unwrapSecrets(c.inputs.connection) as { host: string; hostKey: string };
+      const i = HOST_KEYS.indexOf(conn.hostKey);
+      expect(conn.host).toBe(["192.168.1.10", "192.168.1.21", "192.168.1.22"][i]);
+      expect(c.inputs.triggers).toEqual([conn.host, 22, "ubuntu"]);
     }
     expect(await outputValue(nfs.server)).toBe("192.168.1.10");
     expect(await outputValue(nfs.path)).toBe(args.path);
