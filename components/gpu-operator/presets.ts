@@ -42,13 +42,16 @@ export const GKE_NVIDIA_DIR = "/home/kubernetes/bin/nvidia";
  *   from the rendered file instead of `containerd config dump`: on hosts that also run
  *   Docker (DGX OS ships it) that command reads Docker's containerd, not the snap's, and
  *   the toolkit writes a broken template (NVIDIA/gpu-operator#1367).
- * - `NVIDIA_RUNTIME_SET_AS_DEFAULT=true`: with CDI on (the chart default) the operator makes
- *   the `nvidia` runtime non-default and relies on containerd's native CDI; making it the
- *   default, as MicroK8s' own `nvidia` addon does, lets GPU pods run whether or not they
- *   set `runtimeClassName: nvidia` and whatever CDI support the snap's containerd has.
- *   (The operator applies `toolkit.env` after its CDI defaults, so this wins.)
- * The RuntimeClass stays the chart's `nvidia` (`operator.runtimeClass`); the chart has no
- * `operator.defaultRuntime` any more.
+ * The toolkit (v1.18.1 in chart v25.10.1; v1.20.0 in v26.7.0) is the one owner of the
+ * containerd `nvidia` runtime: it writes `nvidia`, `nvidia-cdi` and `nvidia-legacy` to the
+ * drop-in `/etc/containerd/conf.d/99-nvidia.toml`, adds an `imports` line for that directory
+ * to the template, and removes both on uninstall (NVIDIA/nvidia-container-toolkit
+ * `cmd/nvidia-ctk-installer/container/container.go`; NVIDIA/gpu-operator
+ * `controllers/object_controls.go` `DefaultContainerdDropInConfigFile`). The operator sets
+ * `NVIDIA_RUNTIME_SET_AS_DEFAULT=false` with CDI on (`transformToolkitCtrForCDI`) and gives
+ * its own pods `runtimeClassName: nvidia`; the vLLM pods set it too, so the runtime need not
+ * be containerd's default. The RuntimeClass stays the chart's `nvidia`
+ * (`operator.runtimeClass`); the chart has no `operator.defaultRuntime` any more.
  */
 export function microk8sPreset(): HelmValues {
   return {
@@ -58,7 +61,6 @@ export function microk8sPreset(): HelmValues {
         { name: "CONTAINERD_CONFIG", value: MICROK8S.containerdTemplate },
         { name: "CONTAINERD_SOCKET", value: MICROK8S.containerdSocket },
         { name: "RUNTIME_CONFIG_SOURCE", value: `file=${MICROK8S.containerdConfig}` },
-        { name: "NVIDIA_RUNTIME_SET_AS_DEFAULT", value: "true" },
       ],
     },
   };

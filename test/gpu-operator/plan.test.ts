@@ -68,7 +68,7 @@ describe("presets", () => {
     },
   );
 
-  it("microk8s: host drivers, MicroK8s' containerd files, nvidia as default runtime", () => {
+  it("microk8s: host drivers, MicroK8s' containerd files, the operator's CDI default kept", () => {
     const values = gpuOperatorPresetValues("microk8s");
     expect(values.driver).toEqual({ enabled: false });
     const env = Object.fromEntries(
@@ -78,7 +78,6 @@ describe("presets", () => {
       CONTAINERD_CONFIG: "/var/snap/microk8s/current/args/containerd-template.toml",
       CONTAINERD_SOCKET: "/var/snap/microk8s/common/run/containerd.sock",
       RUNTIME_CONFIG_SOURCE: "file=/var/snap/microk8s/current/args/containerd.toml",
-      NVIDIA_RUNTIME_SET_AS_DEFAULT: "true",
     });
     // Removed from the chart; the RuntimeClass is operator.runtimeClass (chart default nvidia).
     expect(has(values, "operator.defaultRuntime")).toBe(false);
@@ -108,7 +107,7 @@ describe("presets", () => {
 
   it("returns fresh objects: mutating one result does not leak into the next", () => {
     gpuOperatorPresetValues("microk8s").toolkit.env.push({ name: "X", value: "1" });
-    expect(gpuOperatorPresetValues("microk8s").toolkit.env).toHaveLength(4);
+    expect(gpuOperatorPresetValues("microk8s").toolkit.env).toHaveLength(3);
   });
 });
 
@@ -162,7 +161,7 @@ describe("gpuOperatorPlan", () => {
       serviceMonitor: { enabled: true, interval: "30s" },
     });
     expect(v.toolkit.version).toBe("v1.18.2");
-    expect(v.toolkit.env).toHaveLength(4);
+    expect(v.toolkit.env).toHaveLength(3);
   });
 
   it("driverEnabled overrides the preset", () => {
