@@ -3,10 +3,12 @@
  * `config:` block declares exactly these (a test keeps the two equal), so `pulumi config`
  * type-checks a stack before the program runs.
  *
- * Pulumi's project config can only type strings, integers, booleans and arrays, and a key
- * declared there without a default must be set in EVERY stack — so the keys are flat, and
- * keys only one stack uses carry an empty default that the stack's own schema rejects with
- * a message naming the key. An empty string for a version or image means "the pin in
+ * Pulumi's project config types strings, integers, booleans, arrays and, since CLI v3.187.0
+ * (pulumi/pulumi#20129 in v3.186.0 declared the type, #20132 in v3.187.0 parses it:
+ * `sdk/go/common/workspace/project.go` `ValidateConfigValue`), objects — only as an opaque
+ * map: fields are checked by the stack's own schema. A key declared there without a default
+ * must be set in EVERY stack, so keys only one stack uses carry an empty default that the
+ * stack's own schema rejects with a message naming the key. An empty string for a version or image means "the pin in
  * components/versions.ts".
  *
  * Secrets: a key declared `secret: true` may not have a default, so it would be required in
@@ -18,14 +20,19 @@
 /** A config key's declared type, as Pulumi.yaml spells it. */
 export type ConfigKeyType = "string" | "integer" | "boolean" | "array";
 
+/** Pulumi CLI version from which Pulumi.yaml may declare `items: {type: object}`. */
+export const OBJECT_CONFIG_MIN_PULUMI = "3.187.0";
+
 /** One declared config key. */
 export interface ConfigKey {
-  /** Pulumi.yaml type; arrays are arrays of strings. */
+  /** Pulumi.yaml type. */
   type: ConfigKeyType;
+  /** Element type of an array: strings unless `object` (a list of maps). */
+  items?: "string" | "object";
   /** What the key is for, shown by `pulumi config` and the docs. */
   description: string;
   /** Default applied when a stack leaves the key unset; absent for required secrets. */
-  default?: string | number | boolean | string[];
+  default?: string | number | boolean | string[] | Record<string, unknown>[];
   /** Declared `secret: true` (the stack must hold it encrypted). */
   secret?: boolean;
   /** Which stack reads it. */
@@ -91,23 +98,20 @@ export const configKeys = {
     stack: "homelab",
     description: "Kubernetes node name of the controller (its hostname); empty = ask the host.",
   },
-  workerHosts: {
-    type: "array",
-    default: [],
+  controllerHostKey: {
+    type: "string",
+    default: "",
     stack: "homelab",
-    description: "SSH hosts of the GPU workers, one per vLLM node.",
+    description:
+      "Controller's SSH host key `<type> <base64>`, as ssh-keyscan prints it after the host name; pinned.",
   },
-  workerAddresses: {
+  workers: {
     type: "array",
+    items: "object",
     default: [],
     stack: "homelab",
-    description: "Addresses of the workers on the cluster network, same order; empty = hosts.",
-  },
-  workerNames: {
-    type: "array",
-    default: [],
-    stack: "homelab",
-    description: "Kubernetes node names of the workers (their hostnames), same order; empty = ask.",
+    description:
+      "GPU workers, one object each: name (hostname, its identity), host, hostKey, roceAddress.",
   },
   roceInterface: {
     type: "string",
@@ -119,7 +123,14 @@ export const configKeys = {
     type: "array",
     default: [],
     stack: "homelab",
-    description: "RDMA devices NCCL may use (NCCL_IB_HCA), e.g. rocep1s0f0.",
+    description:
+      "RDMA devices NCCL may use (NCCL_IB_HCA): both halves of the port, e.g. rocep1s0f0, roceP2p1s0f0.",
+  },
+  ncclDebug: {
+    type: "string",
+    default: "WARN",
+    stack: "homelab",
+    description: "NCCL_DEBUG of the vLLM pods; INFO prints the NET/ lines the runbook checks.",
   },
   microk8sChannel: {
     type: "string",

@@ -1,26 +1,48 @@
 import { z } from "zod";
+import { hostKeyProblem } from "../components/microk8s/host-key";
+import { systemPathProblem } from "../components/model/cache";
+import { NCCL_DEBUG_LEVELS } from "../components/nccl/profiles";
 import { parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
 import type { RawConfig } from "./raw-config";
 
-/** One SSH-reachable machine of the home lab. */
-export interface HomelabNode {
+/** The controller of the home lab. */
+export interface HomelabController {
   /** SSH host (name or address). */
   host: string;
+  /** Pinned SSH host key, `<type> <base64>`. */
+  hostKey: string;
   /** Address on the cluster network (joins, kubeconfig, NFS). */
   address: string;
   /** Kubernetes node name (its hostname); empty lets MicroK8s use the hostname. */
   nodeName: string;
 }
 
+/** One GPU worker of the home lab, from the `workers` list. */
+export interface HomelabWorker {
+  /** Its hostname, which is its Kubernetes node name and its identity in resource names. */
+  name: string;
+  /** SSH host (name or address on the LAN). */
+  host: string;
+  /** Pinned SSH host key, `<type> <base64>`. */
+  hostKey: string;
+  /**
+   * IPv4 of the worker on the RoCE link (preflight checks it): where vLLM's control traffic
+   * and the torch master port belong (`VLLM_HOST_IP`, master address).
+   */
+  roceAddress: string;
+}
+
 /** The validated home-lab stack settings. */
 export interface HomelabSettings {
   sshUser: string;
   sshPort: number;
-  controller: HomelabNode;
-  workers: HomelabNode[];
+  controller: HomelabController;
+  workers: HomelabWorker[];
   roceInterface: string;
   roceHcas: string[];
+  /** `NCCL_DEBUG` of the vLLM pods. */
+  ncclDebug: (typeof NCCL_DEBUG_LEVELS)[number];
   microk8sChannel: string;
   gpuOperatorChart: string;
   lwsVersion: string;
@@ -40,6 +62,23 @@ export interface HomelabSettings {
 
 const notEmpty = (hint: string) => z.string().min(1, `required for the homelab stack: ${hint}`);
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const hostKey = (hint: string) =>
+  z.string({ message: `required: ${hint}` }).superRefine((v, ctx) => {
+    const problem = v === "" ? `required: ${hint}` : hostKeyProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+const keyscan = "ssh-keyscan -t ed25519 HOST | cut -d' ' -f2- (then check its fingerprint)";
+const worker = z
+  .object({
+    name: z.string().regex(dnsLabel, "must be the worker's lowercase hostname (a DNS label)"),
+    host: z.string().min(1, "required: the worker's SSH host"),
+    hostKey: hostKey(`the worker's SSH host key: ${keyscan}`),
+    roceAddress: z
+      .string({ message: "required: the worker's IPv4 on the RoCE link" })
+      .regex(IPV4, "must be the worker's IPv4 on the RoCE link"),
+  })
+  .strict();
 
 const schema = z
   .object({
@@ -51,20 +90,19 @@ const schema = z
       z.literal(""),
       z.string().regex(dnsLabel, "must be a lowercase DNS label (the node's hostname)"),
     ]),
-    workerHosts: z
-      .array(z.string().min(1))
-      .min(
-        1,
-        "required for the homelab stack: pulumi config set --path 'workerHosts[0]' <gpu node>",
-      ),
-    workerAddresses: z.array(z.string().min(1)),
-    workerNames: z.array(
-      z.string().regex(dnsLabel, "must be a lowercase DNS label (the node's hostname)"),
+    controllerHostKey: hostKey(
+      `the controller's SSH host key: pulumi config set controllerHostKey "$(${keyscan.replace(" (then check its fingerprint)", "")})"`,
     ),
+    workers: z
+      .array(worker)
+      .min(1, "required for the homelab stack: at least one GPU worker (see the example config)"),
     roceInterface: notEmpty("the RoCE netdev, e.g. pulumi config set roceInterface enp1s0f0np0"),
     roceHcas: z
       .array(z.string().min(1))
       .min(1, "required for the homelab stack: pulumi config set --path 'roceHcas[0]' rocep1s0f0"),
+    ncclDebug: z.enum(NCCL_DEBUG_LEVELS, {
+      message: `must be one of ${NCCL_DEBUG_LEVELS.join(", ")}`,
+    }),
     microk8sChannel: z.string(),
     gpuOperatorChart: z.string(),
     lwsVersion: z.string(),
@@ -83,30 +121,26 @@ const schema = z
   })
   .superRefine(
     (c, ctx) => {
-      for (const key of ["workerAddresses", "workerNames"] as const) {
-        if (c[key].length > 0 && c[key].length !== c.workerHosts.length) {
-          ctx.addIssue({
-            code: "custom",
-            path: [key],
-            message: `has ${c[key].length} entries for ${c.workerHosts.length} workerHosts: give one per worker, in the same order, or none`,
-          });
+      const seen = new Map<string, string>([[c.controllerHost, "controllerHost"]]);
+      if (c.controllerName) seen.set(c.controllerName, "controllerName");
+      c.workers.forEach((w, i) => {
+        for (const field of ["name", "host", "roceAddress"] as const) {
+          const value = w[field];
+          const first = seen.get(value);
+          if (first !== undefined) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["workers", i, field],
+              message: `${value} is also ${first}: every node is a different machine`,
+            });
+          } else {
+            seen.set(value, `workers[${i}].${field}`);
+          }
         }
-      }
-      const hosts = [c.controllerHost, ...c.workerHosts];
-      const dup = hosts.find((h, i) => hosts.indexOf(h) !== i);
-      if (dup) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["workerHosts"],
-          message: `${dup} appears twice: every node is a different machine`,
-        });
-      }
-      if (c.modelCache !== "pvc" && !c.modelCachePath.startsWith("/")) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["modelCachePath"],
-          message: "must be an absolute path",
-        });
+      });
+      const pathProblem = c.modelCache === "pvc" ? undefined : systemPathProblem(c.modelCachePath);
+      if (pathProblem) {
+        ctx.addIssue({ code: "custom", path: ["modelCachePath"], message: pathProblem });
       }
       if (c.modelCache === "pvc" && c.modelCacheStorageClass === "") {
         ctx.addIssue({
@@ -128,11 +162,7 @@ const schema = z
 export function homelabSettings(raw: RawConfig): HomelabSettings {
   const c = parseOrThrow(schema, raw, "homelab stack config");
   const controllerAddress = c.controllerAddress || c.controllerHost;
-  const workers = c.workerHosts.map((host, i) => ({
-    host,
-    address: c.workerAddresses[i] ?? host,
-    nodeName: c.workerNames[i] ?? "",
-  }));
+  const workers = c.workers;
   const modelCache: HomelabSettings["modelCache"] =
     c.modelCache === "nfs"
       ? { kind: "nfs", server: controllerAddress, path: c.modelCachePath }
@@ -142,10 +172,16 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
   return {
     sshUser: c.sshUser,
     sshPort: c.sshPort,
-    controller: { host: c.controllerHost, address: controllerAddress, nodeName: c.controllerName },
+    controller: {
+      host: c.controllerHost,
+      hostKey: c.controllerHostKey,
+      address: controllerAddress,
+      nodeName: c.controllerName,
+    },
     workers,
     roceInterface: c.roceInterface,
     roceHcas: c.roceHcas,
+    ncclDebug: c.ncclDebug,
     microk8sChannel: c.microk8sChannel || versions.microk8sChannel,
     gpuOperatorChart: c.gpuOperatorChart || versions.gpuOperatorChart,
     lwsVersion: c.lwsVersion || versions.leaderWorkerSet,

@@ -20,7 +20,12 @@ const TOKEN_SECRET = "hf-token";
 
 /** The RoCE link's NCCL settings: one profile, applied identically to leader and workers. */
 export function homelabNetwork(s: HomelabSettings): NetworkArgs {
-  return { profile: "roce-hostnet", socketInterface: s.roceInterface, ibHcas: s.roceHcas };
+  return {
+    profile: "roce-hostnet",
+    socketInterface: s.roceInterface,
+    ibHcas: s.roceHcas,
+    ncclDebug: s.ncclDebug,
+  };
 }
 
 /**
@@ -34,21 +39,24 @@ export function homelab() {
   const sshPrivateKey = config.requireSecret("sshPrivateKey");
   const hfToken = config.requireSecret("hfToken");
 
+  const ssh = { user: s.sshUser, port: s.sshPort };
   const cluster = new MicroK8sCluster("homelab", {
     controller: {
+      ...ssh,
       host: s.controller.host,
-      user: s.sshUser,
-      port: s.sshPort,
+      hostKey: s.controller.hostKey,
       address: s.controller.address,
       nodeName: s.controller.nodeName || undefined,
     },
     workers: s.workers.map((w) => ({
+      ...ssh,
+      name: w.name,
       host: w.host,
-      user: s.sshUser,
-      port: s.sshPort,
-      address: w.address,
-      nodeName: w.nodeName || undefined,
+      hostKey: w.hostKey,
+      // Preflight checks the worker owns its RoCE address and has every RDMA device active.
+      address: w.roceAddress,
       gpu: true,
+      rdmaDevices: s.roceHcas,
     })),
     privateKey: sshPrivateKey,
     channel: s.microk8sChannel,
@@ -93,16 +101,30 @@ export function homelab() {
     cacheDeps.push(claim);
     modelCache = { claimName: "model-cache" };
   } else if (s.modelCache.kind === "nfs") {
-    const ssh = { user: s.sshUser, port: s.sshPort };
     cacheDeps.push(
-      new NfsExport("model-cache-nfs", {
-        server: { ...ssh, host: s.controller.host, address: s.controller.address },
-        // The kubelet mounts from the address that reaches the controller: the workers'
-        // SSH (LAN) hosts, not their RoCE addresses — the controller is not on that link.
-        clients: s.workers.map((w) => ({ ...ssh, host: w.host })),
-        privateKey: sshPrivateKey,
-        path: s.modelCache.path,
-      }),
+      new NfsExport(
+        "model-cache-nfs",
+        {
+          server: {
+            ...ssh,
+            host: s.controller.host,
+            hostKey: s.controller.hostKey,
+            address: s.controller.address,
+          },
+          // The kubelet mounts from the address that reaches the controller: the workers'
+          // SSH (LAN) hosts, not their RoCE addresses — the controller is not on that link.
+          clients: s.workers.map((w) => ({
+            ...ssh,
+            name: w.name,
+            host: w.host,
+            hostKey: w.hostKey,
+          })),
+          privateKey: sshPrivateKey,
+          path: s.modelCache.path,
+        },
+        // Nothing touches a host before every node's preflight passed.
+        { dependsOn: cluster.preflights },
+      ),
     );
     modelCache = { nfsServer: s.modelCache.server, nfsPath: s.modelCache.path };
   } else {
@@ -130,7 +152,7 @@ export function homelab() {
       tokenSecret: { name: TOKEN_SECRET },
       namespace: s.namespace,
       port: PORT,
-      // The GPU Operator's RuntimeClass, backed by the runtime MicroK8sCluster adds to containerd.
+      // The GPU Operator's RuntimeClass; its toolkit adds the `nvidia` containerd runtime.
       runtimeClassName: "nvidia",
       nodeSelector: { "nvidia.com/gpu.present": "true" },
     },

@@ -3,13 +3,15 @@ import { type ConfigKey, type ConfigKeyName, configKeys } from "./config-keys";
 
 /** A stack's plain (non-secret) config values, typed as declared, defaults applied. */
 export type RawConfig = {
-  [K in ConfigKeyName]: (typeof configKeys)[K] extends { type: "array" }
-    ? string[]
-    : (typeof configKeys)[K] extends { type: "integer" }
-      ? number
-      : (typeof configKeys)[K] extends { type: "boolean" }
-        ? boolean
-        : string;
+  [K in ConfigKeyName]: (typeof configKeys)[K] extends { type: "array"; items: "object" }
+    ? Record<string, unknown>[]
+    : (typeof configKeys)[K] extends { type: "array" }
+      ? string[]
+      : (typeof configKeys)[K] extends { type: "integer" }
+        ? number
+        : (typeof configKeys)[K] extends { type: "boolean" }
+          ? boolean
+          : string;
 };
 
 function parseValue(name: string, key: ConfigKey, text: string): unknown {
@@ -34,6 +36,13 @@ function parseValue(name: string, key: ConfigKey, text: string): unknown {
         throw new Error(
           `expected a list (pulumi config set --path '${name}[0]' value), got '${text}'`,
         );
+      }
+      if (key.items === "object") {
+        const isMap = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+        if (!Array.isArray(parsed) || !parsed.every(isMap)) {
+          throw new Error("expected a list of objects (see the stack's example config)");
+        }
+        return parsed;
       }
       if (!Array.isArray(parsed) || parsed.some((v) => typeof v !== "string")) {
         throw new Error("expected a list of strings");

@@ -19,7 +19,9 @@ describe("Pulumi.yaml config block", () => {
       expect(d.description, name).toBe(key.description);
       expect(d.secret ?? false, name).toBe("secret" in key && key.secret === true);
       expect(d.default, name).toEqual("default" in key ? key.default : undefined);
-      if (key.type === "array") expect(d.items, name).toEqual({ type: "string" });
+      if (key.type === "array") {
+        expect(d.items, name).toEqual({ type: "items" in key ? key.items : "string" });
+      }
     }
   });
 
@@ -56,12 +58,14 @@ describe("readRawConfig", () => {
     const values: Record<string, string> = {
       sshPort: "2222",
       purgeOnDestroy: "true",
-      workerHosts: '["spark-1","spark-2"]',
+      roceHcas: '["rocep1s0f0","roceP2p1s0f0"]',
+      workers: '[{"name":"spark-1","host":"10.0.0.1"}]',
     };
     const raw = readRawConfig((k) => values[k]);
     expect(raw.sshPort).toBe(2222);
     expect(raw.purgeOnDestroy).toBe(true);
-    expect(raw.workerHosts).toEqual(["spark-1", "spark-2"]);
+    expect(raw.roceHcas).toEqual(["rocep1s0f0", "roceP2p1s0f0"]);
+    expect(raw.workers).toEqual([{ name: "spark-1", host: "10.0.0.1" }]);
     expect(raw.sshUser).toBe("ubuntu");
     expect("hfToken" in raw).toBe(false);
   });
@@ -70,7 +74,8 @@ describe("readRawConfig", () => {
     const values: Record<string, string> = {
       sshPort: "twenty-two",
       purgeOnDestroy: "yes",
-      workerHosts: "spark-1",
+      roceHcas: "rocep1s0f0",
+      workers: '["spark-1"]',
     };
     try {
       readRawConfig((k) => values[k]);
@@ -78,7 +83,7 @@ describe("readRawConfig", () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const paths = (err as ConfigError).problems.map((p) => p.path).sort();
-      expect(paths).toEqual(["purgeOnDestroy", "sshPort", "workerHosts"]);
+      expect(paths).toEqual(["purgeOnDestroy", "roceHcas", "sshPort", "workers"]);
     }
   });
 });

@@ -71,7 +71,7 @@ describe("homelab stack under mocks", () => {
         (x) => x.type === "kubernetes:helm.sh/v3:Release" && x.name === release,
       );
       expect(waitsFor(r as RecordedResource), release).toContain(urnOf("homelab-kubeconfig"));
-      expect(waitsFor(r as RecordedResource), release).toContain(urnOf("homelab-runtime-worker-1"));
+      expect(waitsFor(r as RecordedResource), release).toContain(urnOf("homelab-admit-spark-2"));
     }
   });
 
@@ -86,11 +86,49 @@ describe("homelab stack under mocks", () => {
     expect(lws).toContain(urnOf("model-cache-nfs-export"));
   });
 
-  it("exports the cache to the workers' LAN hosts, the addresses that reach the controller", () => {
+  it("exports the cache to the workers' LAN hosts only, root squashed", () => {
     const script = String(byName("model-cache-nfs-export").inputs.create);
-    expect(script).toContain("192.168.1.21(rw,sync,no_subtree_check,no_root_squash)");
-    expect(script).toContain("192.168.1.22(rw,");
+    expect(script).toMatch(
+      /'\/srv\/llm-serving\/hf-cache 192\.168\.1\.21\([^)]*\) 192\.168\.1\.22\([^)]*\)'/,
+    );
+    expect(script).toContain("192.168.1.21(rw,sync,no_subtree_check,root_squash,all_squash,");
     expect(script).not.toContain("192.168.100.11"); // the RoCE link: the controller is not on it
+    for (const r of rec.resources) {
+      expect(JSON.stringify(r.inputs), r.name).not.toContain("no_root_squash");
+    }
+  });
+
+  it("touches no host before every preflight passed (the NFS export included)", () => {
+    const preflights = rec.resources
+      .filter((r) => r.name.startsWith("homelab-preflight-"))
+      .map((r) => r.urn);
+    expect(preflights).toHaveLength(3);
+    for (const r of rec.resources) {
+      if (r.type !== "command:remote:Command" || r.name.includes("-preflight-")) continue;
+      const waits = waitsFor(r);
+      for (const p of preflights) expect(waits, `${r.name} waits for ${p}`).toContain(p);
+    }
+  });
+
+  it("pins a host key on every remote command, the one configured for its host", () => {
+    const file = parse(readFileSync(join(__dirname, "../../stacks/Pulumi.homelab.yaml"), "utf8"));
+    const keys: Record<string, string> = {
+      "192.168.1.10": file.config["llm-serving:controllerHostKey"],
+    };
+    for (const w of file.config["llm-serving:workers"]) keys[w.host] = w.hostKey;
+    const commands = rec.resources.filter((r) => r.type === "command:remote:Command");
+    expect(commands.length).toBeGreaterThan(10);
+    for (const c of commands) {
+      const conn = unwrapSecrets(c.inputs.connection) as { host: string; hostKey?: string };
+      expect(conn.hostKey, c.name).toBe(keys[conn.host]);
+      expect(conn.hostKey, c.name).toMatch(/^ssh-ed25519 /);
+    }
+  });
+
+  it("names per-node resources by node name and puts each node's target in triggers", () => {
+    const join = byName("homelab-join-spark-2");
+    expect(join.inputs.triggers).toEqual(expect.arrayContaining(["192.168.1.22", "192.168.1.10"]));
+    expect(rec.resources.some((r) => /worker-\d/.test(r.name))).toBe(false);
   });
 
   it("keeps the token and the SSH key secret wherever they go", () => {

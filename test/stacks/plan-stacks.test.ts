@@ -130,9 +130,10 @@ describe("plan homelab", () => {
     const scripts = fs.readdirSync(path.join(runs.homelab.out, "scripts"));
     for (const step of [
       "preflight-controller",
-      "install-worker-0",
-      "join-worker-1",
-      "runtime-worker-0",
+      "install-spark-1",
+      "join-spark-2",
+      "admit-spark-1",
+      "rbac",
       "kubeconfig",
       "nfs-export",
     ]) {

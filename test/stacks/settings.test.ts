@@ -1,59 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { versions } from "../../components/versions";
 import { gkeSettings } from "../../stacks/gke-settings";
-import { homelabSettings } from "../../stacks/homelab-settings";
 import { problems, raw } from "../support/stack-config";
-
-const lab = {
-  controllerHost: "10.0.0.10",
-  workerHosts: ["spark-1.lan", "spark-2.lan"],
-  workerAddresses: ["192.168.100.1", "192.168.100.2"],
-  workerNames: ["spark-1", "spark-2"],
-  roceInterface: "enp1s0f0np0",
-  roceHcas: ["rocep1s0f0"],
-};
-
-describe("homelabSettings", () => {
-  it("derives addresses, pins and the NFS cache on the controller", () => {
-    const s = homelabSettings(raw(lab));
-    expect(s.controller.address).toBe("10.0.0.10");
-    expect(s.workers.map((w) => w.address)).toEqual(["192.168.100.1", "192.168.100.2"]);
-    expect(s.tensorParallel).toBe(2);
-    expect(s.microk8sChannel).toBe(versions.microk8sChannel);
-    expect(s.image).toBe(versions.ngcVllmImage);
-    expect(s.modelCache).toEqual({
-      kind: "nfs",
-      server: "10.0.0.10",
-      path: "/srv/llm-serving/hf-cache",
-    });
-  });
-
-  it("reports every missing or inconsistent key at once", () => {
-    const p = problems(() =>
-      homelabSettings(raw({ workerHosts: ["a", "b"], workerNames: ["A"], modelCache: "nfs2" })),
-    );
-    expect(Object.keys(p).sort()).toEqual(
-      [
-        "controllerHost",
-        "modelCache",
-        "roceHcas",
-        "roceInterface",
-        "workerNames",
-        "workerNames[0]",
-      ].sort(),
-    );
-    expect(p.controllerHost).toMatch(/pulumi config set controllerHost/);
-  });
-
-  it("rejects a machine listed twice", () => {
-    const p = problems(() =>
-      homelabSettings(
-        raw({ ...lab, workerHosts: ["10.0.0.10", "b"], workerAddresses: [], workerNames: [] }),
-      ),
-    );
-    expect(p.workerHosts).toMatch(/appears twice/);
-  });
-});
 
 const gke = {
   gcpProject: "my-project-123",
