@@ -20,9 +20,6 @@
 /** A config key's declared type, as Pulumi.yaml spells it. */
 export type ConfigKeyType = "string" | "integer" | "boolean" | "array";
 
-/** Pulumi CLI version from which Pulumi.yaml may declare `items: {type: object}`. */
-export const OBJECT_CONFIG_MIN_PULUMI = "3.187.0";
-
 /** One declared config key. */
 export interface ConfigKey {
   /** Pulumi.yaml type. */

@@ -35,7 +35,7 @@ export const CONTROLLER_KEY = "controller";
  */
 const CHANNEL = /^(latest|\d+\.\d+)\/(stable|candidate|beta|edge)$/;
 /** Kubernetes node names are lowercase RFC 1123 subdomains. */
-export const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** POSIX login names (what `usermod -a -G` accepts). */
 const USER = /^[a-z_][a-z0-9_-]*[$]?$/;
 const HOST = /^[A-Za-z0-9]([-A-Za-z0-9.:]*[A-Za-z0-9])?$/;
