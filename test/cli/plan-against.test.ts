@@ -2,7 +2,6 @@
  * `plan --against` end to end on the fixture program: each run is its own process (mocks are
  * process-global) and runs the old settings in a child of its own. The runs start together.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,38 +9,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { runPlan } from "../../cli/plan";
 import type { PlanStep } from "../../cli/plan-diff";
+import { type CliRun, REPO_ROOT, runPlanCli } from "../support/plan-cli";
 
-const root = path.join(__dirname, "..", "..");
-const fixture = path.join(root, "test", "fixtures", "plan-program");
+const fixture = path.join(REPO_ROOT, "test", "fixtures", "plan-program");
 const SSH_KEY = "PLAIN-SSH-KEY-7f3a9c";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 function plan(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        path.join(root, "cli", "main.ts"),
-        "plan",
-        "ok",
-        "--cwd",
-        fixture,
-        ...args,
-      ],
-      { cwd: root, timeout: 110_000, env: { ...process.env, NODE_OPTIONS: "" } },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? -1) : 0;
-        resolve({ code: typeof code === "number" ? code : -1, stdout, stderr });
-      },
-    );
-  });
+  return runPlanCli(["ok", "--cwd", fixture, ...args], 110_000);
 }
 
 /** Settings of the fixture's `ok` stack plus workers keyed by name and a benchmark Job. */

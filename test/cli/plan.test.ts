@@ -2,7 +2,7 @@
  * `plan` end to end: each run is its own process (Pulumi mocks are process-global), as users
  * run it. The runs start together so the file stays fast.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,30 +11,16 @@ import { parse } from "yaml";
 import { runPlan } from "../../cli/plan";
 import { REDACTED } from "../../cli/plan-redact";
 import { expectValidManifest } from "../support/k8s-schema";
+import { type CliRun, REPO_ROOT, runPlanCli } from "../support/plan-cli";
 
-const root = path.join(__dirname, "..", "..");
-const fixture = path.join(root, "test", "fixtures", "plan-program");
+const fixture = path.join(REPO_ROOT, "test", "fixtures", "plan-program");
 /** The plain value of the fixture's `sshKey` (declared `secret: true`, stored in clear). */
 const SSH_KEY = "PLAIN-SSH-KEY-7f3a9c";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliRun;
 
 function plan(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", path.join(root, "cli", "main.ts"), "plan", "--cwd", fixture, ...args],
-      { cwd: root, timeout: 60_000, env: { ...process.env, NODE_OPTIONS: "" } },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: number }).code ?? -1) : 0;
-        resolve({ code: typeof code === "number" ? code : -1, stdout, stderr });
-      },
-    );
-  });
+  return runPlanCli(["--cwd", fixture, ...args]);
 }
 
 function filesUnder(dir: string): string[] {
