@@ -11,6 +11,8 @@ Commands:
                                                     run a stack offline and check its policies;
                                                     --against: what changes from OLD
   check [--json] [--policy-config FILE] PATH...     check plain Kubernetes manifests
+  size (--model ID | --hf-config FILE) (--gpu TYPE | --gpu-memory-gib N) [...]
+                                                    how a model fits GPUs under vLLM
 
 Run "llm-serving <command> --help" for a command's options.
 `;
@@ -32,6 +34,10 @@ export async function main(argv: string[], out: Output): Promise<number> {
   if (command === "plan") {
     const { runPlan } = require("./plan") as typeof import("./plan");
     return runPlan(rest, out);
+  }
+  if (command === "size") {
+    const { runSize } = require("./size") as typeof import("./size");
+    return runSize(rest, out);
   }
   if (command === "-h" || command === "--help") {
     out.stdout.write(USAGE);

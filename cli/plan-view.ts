@@ -5,6 +5,7 @@
  */
 
 import { stringify } from "yaml";
+import { MEMORY_ESTIMATE_ANNOTATION } from "../components/planner/server";
 import { kindOfType, objectOfResource } from "../policy/objects";
 import type { K8sObject } from "../policy/rules/types";
 import { autoName } from "./plan-mocks";
@@ -92,11 +93,21 @@ export function renderTree(resources: readonly PlanResource[]): string {
       const last = i === list.length - 1;
       const branch = parent === "" ? "" : last ? "└─ " : "├─ ";
       lines.push(`${prefix}${branch}${r.type}  ${r.name}`);
+      const memory = annotation(r, MEMORY_ESTIMATE_ANNOTATION);
+      if (memory)
+        lines.push(`${prefix}${parent === "" ? "" : last ? "   " : "│  "}   memory: ${memory}`);
       walk(r.urn, parent === "" ? prefix : `${prefix}${last ? "   " : "│  "}`);
     });
   };
   walk("", "");
   return lines.join("\n");
+}
+
+/** A workload's annotation (the planner's estimate), if it has one. */
+function annotation(r: PlanResource, key: string): string | undefined {
+  const meta = r.inputs.metadata as { annotations?: Record<string, unknown> } | undefined;
+  const v = meta?.annotations?.[key];
+  return typeof v === "string" ? v : undefined;
 }
 
 /** `a/b:C` → `a-b-C`: safe as a file name, still readable. */

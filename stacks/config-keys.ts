@@ -165,6 +165,13 @@ export const configKeys = {
     stack: "homelab",
     description: "vLLM --max-model-len (context length).",
   },
+  gpuType: {
+    type: "string",
+    default: "gb10",
+    stack: "homelab",
+    description:
+      "GPU type of the workers for the memory planner (gb10, rtx4090, l40s, h100-80gb, …); empty skips the check.",
+  },
   modelCache: {
     type: "string",
     default: "nfs",

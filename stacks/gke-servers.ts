@@ -74,6 +74,8 @@ export function gkeServerArgs(s: GkeSettings, m: GkeModel): VllmServerArgs {
     namespace: namespaceOf(s, m).name,
     port: PORT,
     nodeSelector: { "cloud.google.com/gke-nodepool": a3UltraResourceNames(s.namePrefix).gpuPool },
+    // a3-ultragpu-8g: eight H200s a node; turns on the planner's memory check.
+    gpuType: "h200",
   };
 }
 

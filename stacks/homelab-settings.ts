@@ -2,6 +2,7 @@ import { z } from "zod";
 import { hostKeyProblem } from "../components/microk8s/host-key";
 import { systemPathProblem } from "../components/model/cache";
 import { NCCL_DEBUG_LEVELS } from "../components/nccl/profiles";
+import { GPU_NAMES, gpuByName } from "../components/planner/gpus";
 import { parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
 import type { RawConfig } from "./raw-config";
@@ -52,6 +53,8 @@ export interface HomelabSettings {
   model: string;
   servedModelName: string;
   maxModelLen: number;
+  /** Planner GPU type of the workers; undefined skips the memory check. */
+  gpuType?: string;
   /** One GPU per DGX Spark: the tensor-parallel size is the number of workers. */
   tensorParallel: number;
   modelCache:
@@ -112,6 +115,12 @@ const schema = z
     model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be a Hugging Face id like org/name"),
     servedModelName: z.string(),
     maxModelLen: z.number().int().min(256),
+    gpuType: z
+      .string()
+      .refine(
+        (g) => g === "" || gpuByName(g) !== undefined,
+        `must be empty or one of ${GPU_NAMES.join(", ")}`,
+      ),
     modelCache: z.enum(["nfs", "hostPath", "pvc"], {
       message: "must be nfs, hostPath or pvc",
     }),
@@ -191,6 +200,7 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
     model: c.model,
     servedModelName: c.servedModelName || c.model,
     maxModelLen: c.maxModelLen,
+    ...(c.gpuType ? { gpuType: c.gpuType } : {}),
     tensorParallel: workers.length,
     modelCache,
   };

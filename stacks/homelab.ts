@@ -155,6 +155,7 @@ export function homelab() {
       // The GPU Operator's RuntimeClass; its toolkit adds the `nvidia` containerd runtime.
       runtimeClassName: "nvidia",
       nodeSelector: { "nvidia.com/gpu.present": "true" },
+      gpuType: s.gpuType,
     },
     { provider, dependsOn: [gpuOperator, lws, token, ...cacheDeps] },
   );

@@ -19,6 +19,7 @@ import {
   placementProblems,
   resolvedNetworkProfile,
 } from "../nccl/profiles";
+import { GPU_NAMES, gpuByName } from "../planner/gpus";
 import { ConfigError, formatPath } from "../validation";
 import { versions } from "../versions";
 
@@ -165,6 +166,13 @@ export interface VllmServerArgs {
   startupTimeoutSeconds?: number;
   /** Extra labels on every object and pod. Defaults to none. */
   labels?: { [key: string]: string };
+  /**
+   * GPU type the pods land on, as the planner's catalog names it (`h200`, `h100-80gb`,
+   * `gb10`, …). With a catalog model it turns on the memory check: a shape that cannot hold
+   * the weights or one max-model-len request is a `ConfigError`, a thin KV cache a warning.
+   * Defaults to none (no memory check).
+   */
+  gpuType?: string;
 }
 
 /** Launcher of a multi-node server (an enum in the package schema). */
@@ -331,6 +339,10 @@ const schema = z
     shmSize: quantity.default("16Gi"),
     startupTimeoutSeconds: positiveInt.default(3600),
     labels: z.record(labelKey, labelValue).default({}),
+    gpuType: z
+      .string()
+      .refine((g) => gpuByName(g) !== undefined, `must be one of ${GPU_NAMES.join(", ")}`)
+      .optional(),
   })
   .strict()
   .superRefine(
@@ -493,6 +505,8 @@ export interface VllmServerConfig {
   startupTimeoutSeconds: number;
   /** Extra labels on every object. */
   labels: Record<string, string>;
+  /** Planner GPU type, if given. */
+  gpuType?: string;
 }
 
 /**
@@ -544,5 +558,6 @@ export function validateVllmServerArgs(
     shmSize: v.shmSize,
     startupTimeoutSeconds: v.startupTimeoutSeconds,
     labels: v.labels,
+    ...(v.gpuType ? { gpuType: v.gpuType.toLowerCase() } : {}),
   };
 }

@@ -5,6 +5,13 @@
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IService } from "kubernetes-models/v1/Service";
+import { type ShapePlan, summarize } from "../planner/plan";
+import {
+  checkServerMemory,
+  GPU_TYPE_ANNOTATION,
+  MEMORY_ESTIMATE_ANNOTATION,
+} from "../planner/server";
+import { ConfigError } from "../validation";
 import { type VllmServerArgs, type VllmServerConfig, validateVllmServerArgs } from "./args";
 import { serviceName, serviceUrl, vllmNamespace, vllmService } from "./service";
 import { type ILeaderWorkerSet, vllmDeployment, vllmLeaderWorkerSet } from "./workload";
@@ -27,6 +34,10 @@ export interface VllmServerPlan {
   url: string;
   /** OpenAI-compatible base URL (`url` + `/v1`). */
   openaiBaseUrl: string;
+  /** The planner's memory estimate, when the model is in its catalog and `gpuType` is set. */
+  memory?: ShapePlan;
+  /** Planner warnings (thin KV cache) the component logs. */
+  warnings: string[];
 }
 
 /**
@@ -41,17 +52,37 @@ export function vllmServerPlan(
   root = "",
 ): VllmServerPlan {
   const c = validateVllmServerArgs(args, defaultName, root);
+  const memory = c.gpuType
+    ? checkServerMemory(
+        { modelId: c.model.id, gpuType: c.gpuType, parallelism: c.parallelism, engine: c.engine },
+        root,
+      )
+    : { problems: [], warnings: [] };
+  if (memory.problems.length > 0) throw new ConfigError(`VllmServer "${c.name}"`, memory.problems);
   const multiNode = c.parallelism.nodes > 1;
   const url = serviceUrl(c);
+  const workload = multiNode ? vllmLeaderWorkerSet(c) : vllmDeployment(c);
+  if (c.gpuType) {
+    workload.metadata = {
+      ...workload.metadata,
+      annotations: {
+        ...workload.metadata?.annotations,
+        [GPU_TYPE_ANNOTATION]: c.gpuType,
+        ...(memory.plan ? { [MEMORY_ESTIMATE_ANNOTATION]: summarize(memory.plan) } : {}),
+      },
+    };
+  }
   return {
     config: c,
     ...(c.createNamespace ? { namespace: vllmNamespace(c) } : {}),
     ...(multiNode
-      ? { leaderWorkerSet: vllmLeaderWorkerSet(c) }
-      : { deployment: vllmDeployment(c) }),
+      ? { leaderWorkerSet: workload as ILeaderWorkerSet }
+      : { deployment: workload as IDeployment }),
     service: vllmService(c),
     serviceName: serviceName(c),
     url,
     openaiBaseUrl: `${url}/v1`,
+    ...(memory.plan ? { memory: memory.plan } : {}),
+    warnings: memory.warnings,
   };
 }

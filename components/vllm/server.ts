@@ -42,6 +42,7 @@ export class VllmServer extends pulumi.ComponentResource {
     // Validate before registering anything: a bad config must leave nothing half-created.
     const plan = vllmServerPlan(args, name);
     super("llm-serving:index:VllmServer", name, {}, opts);
+    for (const warning of plan.warnings) pulumi.log.warn(warning, this);
 
     const namespace = plan.namespace
       ? new k8s.core.v1.Namespace(`${name}-namespace`, plan.namespace, { parent: this })
