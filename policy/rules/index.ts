@@ -12,6 +12,7 @@ import { servingProbes } from "./serving-probes";
 import { shmMemoryBacked } from "./shm-memory-backed";
 import type { Rule } from "./types";
 import { vllmApiAuth } from "./vllm-api-auth";
+import { vllmFitsMemory } from "./vllm-fits-memory";
 import { vllmMultinodeLauncher } from "./vllm-multinode-launcher";
 import { vllmParallelismMatchesGpus } from "./vllm-parallelism-matches-gpus";
 
@@ -33,6 +34,7 @@ export {
   servingProbes,
   shmMemoryBacked,
   vllmApiAuth,
+  vllmFitsMemory,
   vllmMultinodeLauncher,
   vllmParallelismMatchesGpus,
 };
@@ -51,6 +53,7 @@ export const rules: Rule[] = [
   ncclDebugLevel,
   vllmParallelismMatchesGpus,
   vllmMultinodeLauncher,
+  vllmFitsMemory,
   gpuRequestsEqualLimits,
   imageTagPinned,
   secretEnvFromSecret,

@@ -26,6 +26,7 @@ describe("rule metadata", () => {
       "nccl-debug-level",
       "vllm-parallelism-matches-gpus",
       "vllm-multinode-launcher",
+      "vllm-fits-memory",
       "gpu-requests-equal-limits",
       "image-tag-pinned",
       "secret-env-from-secret",
