@@ -47,7 +47,7 @@ function numericFlag(
   name: string,
 ): number | undefined {
   let raw = typeof flags[name] === "string" ? (flags[name] as string) : undefined;
-  const spellings = [`--${name}`, `--${name.replaceAll("-", "_")}`];
+  const spellings = [`--${name}`, `--${name.replace(/-/g, "_")}`];
   for (const words of c.commands) {
     if (raw !== undefined) break;
     words.forEach((w, i) => {
