@@ -46,7 +46,8 @@ describe("VllmServer with the planner", () => {
       /Llama-3\.1-70B-Instruct on 2 × h100-80gb: .*requests of 16384 tokens/,
     );
     const d = rec.resources.find((r) => r.name === "thin-deployment");
-    const annotations = (d?.inputs.metadata as { annotations: Record<string, string> }).annotations;
+    if (!d) throw new Error("no thin-deployment");
+    const annotations = (d.inputs.metadata as { annotations: Record<string, string> }).annotations;
     expect(annotations["llm-serving.dev/memory-estimate"]).toMatch(
       /^TP 2 × PP 1: weights 65\.7 GiB\/GPU/,
     );
