@@ -1,12 +1,22 @@
 /**
  * Reads what `check` is pointed at: files, directories (recursively: `.yaml`, `.yml`, `.json`)
  * or `-` for stdin; multi-document YAML (Helm output included: `---` separators and
- * `# Source:` comments are plain YAML), JSON, and `List` kinds. Every problem is reported with
- * its file and line; nothing here throws for bad input.
+ * `# Source:` comments are plain YAML), JSON, and `List` kinds. Every object keeps its file
+ * and line; every problem is reported with its file and line, and one bad file never stops
+ * the others from being read. Nothing here throws for bad input, and nothing but a regular
+ * file (or stdin) is ever opened.
  */
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
-import { Composer, LineCounter, Parser } from "yaml";
+import { Composer, LineCounter, Parser, type YAMLSeq } from "yaml";
 import type { ManifestObject } from "../policy/engine";
 import { flattenLists } from "../policy/objects";
 
@@ -19,12 +29,14 @@ export interface LoadedInput {
   objects: ManifestObject[];
   /** Unreadable or unparseable input, as `file:line:col: message` (check exits 2 if any). */
   errors: string[];
-  /** Documents that are not Kubernetes objects (skipped), as `file:line: message`. */
+  /** Skipped input (not Kubernetes objects, not regular files), as `file:line: message`. */
   warnings: string[];
+  /** Files read (regular files and stdin), for the summary. */
+  files: number;
 }
 
-/** The manifest files under `path`, sorted so runs are reproducible. */
-function walk(path: string, into: string[], seen = new Set<string>()): void {
+/** The manifest files under `path`, sorted so runs are reproducible; non-regular files skipped. */
+function walk(path: string, into: string[], skipped: string[], seen = new Set<string>()): void {
   // Symlinked directories are followed once each, so a link cycle cannot loop forever.
   const real = realpathSync(path);
   if (seen.has(real)) return;
@@ -34,9 +46,23 @@ function walk(path: string, into: string[], seen = new Set<string>()): void {
   )) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const full = join(path, entry.name);
-    const isDir = entry.isDirectory() || (entry.isSymbolicLink() && statSync(full).isDirectory());
-    if (isDir) walk(full, into, seen);
-    else if (MANIFEST_EXTENSIONS.test(entry.name)) into.push(full);
+    let kind: "dir" | "file" | "other" = entry.isDirectory()
+      ? "dir"
+      : entry.isFile()
+        ? "file"
+        : "other";
+    if (entry.isSymbolicLink()) {
+      try {
+        const target = statSync(full);
+        kind = target.isDirectory() ? "dir" : target.isFile() ? "file" : "other";
+      } catch {
+        kind = "other"; // a dangling link
+      }
+    }
+    if (kind === "dir") walk(full, into, skipped, seen);
+    else if (!MANIFEST_EXTENSIONS.test(entry.name)) continue;
+    else if (kind === "file") into.push(full);
+    else skipped.push(full);
   }
 }
 
@@ -44,7 +70,35 @@ function reason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === "ENOENT") return "no such file or directory";
   if (e?.code === "EACCES") return "permission denied";
+  if (e?.code === "EISDIR") return "is a directory";
   return e instanceof Error ? e.message : String(err);
+}
+
+/**
+ * The text of a manifest file's bytes: UTF-8 (a byte-order mark dropped), or UTF-16 with a
+ * byte-order mark, as editors on Windows save it. Anything else — UTF-16 without a mark, a
+ * binary file, invalid UTF-8 — is rejected with what to do.
+ */
+export function decodeManifest(bytes: Uint8Array): { text: string } | { error: string } {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+  else if (bytes[0] === 0xff && bytes[1] === 0xfe) {
+    return { text: new TextDecoder("utf-16le").decode(bytes.subarray(2)) };
+  } else if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const swapped = Buffer.from(bytes.subarray(2));
+    swapped.swap16();
+    return { text: new TextDecoder("utf-16le").decode(swapped) };
+  }
+  if (bytes.includes(0)) {
+    return {
+      error:
+        "not UTF-8 text (NUL bytes: UTF-16 without a byte-order mark, or a binary file); save it as UTF-8",
+    };
+  }
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return { error: "not valid UTF-8; save it as UTF-8" };
+  }
 }
 
 /**
@@ -56,8 +110,9 @@ export function parseManifestText(name: string, text: string, into: LoadedInput)
   // each becomes plain data and its syntax tree is garbage at once, instead of every tree of a
   // large file staying alive until the last document is read.
   const lines = new LineCounter();
-  // Merge keys (`<<: *anchor`) resolved as Kubernetes' reader (sigs.k8s.io/yaml on go-yaml) does.
-  const composer = new Composer({ merge: true });
+  // Merge keys (`<<: *anchor`) resolved as Kubernetes' reader (sigs.k8s.io/yaml on go-yaml)
+  // does; yaml's own warnings come back as data (logLevel error) and are reported with a line.
+  const composer = new Composer({ merge: true, logLevel: "error" });
   const objects: ManifestObject[] = [];
   const warnings: string[] = [];
   let failed = false;
@@ -72,37 +127,84 @@ export function parseManifestText(name: string, text: string, into: LoadedInput)
       continue;
     }
     if (failed) continue;
+    for (const w of doc.warnings) {
+      warnings.push(`${name}:${lines.linePos(w.pos[0]).line}: ${w.message.split("\n")[0]}`);
+    }
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue; // empty document (e.g. Helm's comment-only ones)
     const line = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
+    const isList = Array.isArray(value) || (typeof value === "object" && "items" in value);
     const items = Array.isArray(value) ? value.flatMap(flattenLists) : flattenLists(value);
-    if (items.length === 0 && !(typeof value === "object" && "items" in value)) {
+    if (items.length === 0 && !isList) {
       warnings.push(`${name}:${line}: skipped: not a Kubernetes object`);
       continue;
     }
-    for (const object of items) {
+    // A List's items each start on their own line; nested Lists keep their item's line.
+    const itemNodes =
+      !Array.isArray(value) && isList
+        ? ((doc.get("items", true) as YAMLSeq | undefined)?.items ?? [])
+        : [];
+    const itemLine = (i: number): number => {
+      const node = itemNodes[i] as { range?: [number, number, number] } | undefined;
+      return node?.range ? lines.linePos(node.range[0]).line : line;
+    };
+    items.forEach((object, i) => {
+      const at = items.length === itemNodes.length ? itemLine(i) : line;
       if (typeof object.kind !== "string" || typeof object.apiVersion !== "string") {
-        warnings.push(`${name}:${line}: skipped: not a Kubernetes object (no apiVersion/kind)`);
-        continue;
+        warnings.push(`${name}:${at}: skipped: not a Kubernetes object (no apiVersion/kind)`);
+        return;
       }
-      objects.push({ object, id: `${name}#${n++}` });
-    }
+      objects.push({ object, id: `${name}#${n++}`, file: name, line: at });
+    });
   }
   if (failed) return;
   for (const o of objects) into.objects.push(o);
   for (const w of warnings) into.warnings.push(w);
 }
 
+/** Reads one file's bytes, or says why not; never opens anything but a regular file. */
+function readRegularFile(file: string): { bytes: Buffer } | { skip: string } | { error: string } {
+  try {
+    // stat first: opening a FIFO blocks and opening a device can act on it.
+    if (!statSync(file).isFile()) return { skip: "skipped: not a regular file" };
+    const fd = openSync(file, "r");
+    try {
+      // The path may have been swapped between stat and open: check what was opened.
+      if (!fstatSync(fd).isFile()) return { skip: "skipped: not a regular file" };
+      return { bytes: readFileSync(fd) };
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    return { error: `cannot read: ${reason(err)}` };
+  }
+}
+
+function parseBytes(name: string, bytes: Uint8Array, into: LoadedInput): void {
+  const decoded = decodeManifest(bytes);
+  if ("error" in decoded) {
+    into.errors.push(`${name}: ${decoded.error}`);
+    return;
+  }
+  into.files += 1;
+  parseManifestText(name, decoded.text, into);
+}
+
 /**
- * Reads every path (files, directories, `-` for stdin) into one manifest set.
- * @param readStdin supplies stdin's text for `-` (injected so tests need no real stdin).
+ * Reads every path (files, directories, `-` for stdin) into one manifest set. A path or file
+ * that cannot be read or parsed is recorded in `errors` and the others are still read.
+ * @param readStdin supplies stdin's bytes for `-` (injected so tests need no real stdin).
  */
-export function loadManifests(paths: readonly string[], readStdin?: () => string): LoadedInput {
-  const out: LoadedInput = { objects: [], errors: [], warnings: [] };
+export function loadManifests(
+  paths: readonly string[],
+  readStdin?: () => string | Uint8Array,
+): LoadedInput {
+  const out: LoadedInput = { objects: [], errors: [], warnings: [], files: 0 };
   for (const path of paths) {
     if (path === "-") {
       try {
-        parseManifestText("<stdin>", readStdin ? readStdin() : readFileSync(0, "utf8"), out);
+        const input = readStdin ? readStdin() : readFileSync(0);
+        parseBytes("<stdin>", typeof input === "string" ? Buffer.from(input) : input, out);
       } catch (err) {
         out.errors.push(`<stdin>: cannot read: ${reason(err)}`);
       }
@@ -112,7 +214,9 @@ export function loadManifests(paths: readonly string[], readStdin?: () => string
     try {
       if (statSync(path).isDirectory()) {
         files = [];
-        walk(path, files);
+        const skipped: string[] = [];
+        walk(path, files, skipped);
+        for (const s of skipped) out.warnings.push(`${s}: skipped: not a regular file`);
         if (files.length === 0) out.warnings.push(`${path}: no .yaml, .yml or .json files found`);
       } else {
         files = [path];
@@ -122,14 +226,10 @@ export function loadManifests(paths: readonly string[], readStdin?: () => string
       continue;
     }
     for (const file of files) {
-      let text: string;
-      try {
-        text = readFileSync(file, "utf8");
-      } catch (err) {
-        out.errors.push(`${file}: cannot read: ${reason(err)}`);
-        continue;
-      }
-      parseManifestText(file, text, out);
+      const read = readRegularFile(file);
+      if ("error" in read) out.errors.push(`${file}: ${read.error}`);
+      else if ("skip" in read) out.warnings.push(`${file}: ${read.skip}`);
+      else parseBytes(file, read.bytes, out);
     }
   }
   return out;

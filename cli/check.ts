@@ -26,8 +26,8 @@ export interface CheckOutput {
 export interface CheckOptions {
   /** The rules to run; defaults to the pack's rules. */
   rules?: readonly Rule[];
-  /** Supplies stdin's text for the `-` path. */
-  readStdin?: () => string;
+  /** Supplies stdin's bytes (or text) for the `-` path. */
+  readStdin?: () => string | Uint8Array;
 }
 
 /** The usage text (printed for `--help` and for bad arguments). */
@@ -35,13 +35,17 @@ export const CHECK_USAGE = `Usage: llm-serving check [--json] [--policy-config F
 
 Runs the llm-serving policies over plain Kubernetes manifests.
 PATH is a file, a directory (searched recursively for .yaml, .yml and .json) or - for stdin.
-All paths form one manifest set (Service selectors are matched across them).
+All paths form one manifest set (Service selectors are matched across them). Files are UTF-8
+(UTF-16 with a byte-order mark is read too); anything but a regular file is skipped.
+Findings are grouped by file, each with its line.
 
-  --json                 print {"checked": N, "violations": [{policy, level, resource, message}]}
+  --json                 print {"checked": N, "violations": [{policy, level, resource, message,
+                         file, line}], "errors": [...] (only when some input failed)}
   --policy-config FILE   CrossGuard policy config JSON ({"<policy>": "<level>" | {...}})
   -h, --help             show this help
 
-Exit status: 0 no mandatory violation, 1 at least one, 2 bad arguments or unreadable input.
+Exit status: 0 no mandatory violation, 1 at least one, 2 bad arguments or unreadable or
+invalid input (every other file is still checked and reported first).
 `;
 
 interface ParsedArgs {
@@ -131,16 +135,16 @@ export async function runCheck(
 
   const input = loadManifests(args.paths, options.readStdin);
   for (const w of input.warnings) out.stderr.write(`check: warning: ${w}\n`);
-  if (input.errors.length > 0) {
-    for (const e of input.errors) out.stderr.write(`check: ${e}\n`);
-    return 2;
-  }
-
+  // One bad file must not hide the others: check what was read, then report the failures.
   const violations: Violation[] = evaluateManifests(input.objects, settings, rules);
   if (args.json) {
-    out.stdout.write(`${JSON.stringify({ checked: input.objects.length, violations }, null, 2)}\n`);
+    const report: Record<string, unknown> = { checked: input.objects.length, violations };
+    if (input.errors.length > 0) report.errors = input.errors;
+    out.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     out.stdout.write(formatTable(input.objects.length, violations));
   }
+  for (const e of input.errors) out.stderr.write(`check: ${e}\n`);
+  if (input.errors.length > 0) return 2;
   return hasMandatory(violations) ? 1 : 0;
 }

@@ -23,6 +23,10 @@ export { PolicyConfigError, type PolicySettings, resolvePolicyConfig } from "./c
 export interface ManifestObject {
   object: K8sObject;
   id: string;
+  /** The file the object was read from (`<stdin>` for stdin), when it came from one. */
+  file?: string;
+  /** The 1-based line its document (or List item) starts on in `file`. */
+  line?: number;
 }
 
 /** One resource of a stack as the mock recorder (or the engine) sees it. */
@@ -68,26 +72,34 @@ export function evaluateManifests(
 ): Violation[] {
   const settings = settingsOf(config, rules);
   const out: Violation[] = [];
-  const push = (rule: Rule, object: K8sObject, message: string, level: Violation["level"]) =>
-    out.push({ policy: rule.id, level, resource: resourceLabel(object), message });
+  const push = (rule: Rule, at: ManifestObject, message: string, level: Violation["level"]) => {
+    const v: Violation = { policy: rule.id, level, resource: resourceLabel(at.object), message };
+    if (at.file !== undefined) v.file = at.file;
+    if (at.line !== undefined) v.line = at.line;
+    out.push(v);
+  };
 
   const resourceRules = rules.filter((r) => r.scope === "resource");
-  for (const { object } of objects) {
+  for (const at of objects) {
     for (const rule of resourceRules) {
       const s = settings.get(rule.id);
       if (!s || s.level === "disabled") continue;
       try {
-        for (const finding of rule.validate(object, s.config)) {
+        for (const finding of rule.validate(at.object, s.config)) {
           const level = findingLevel(s.level, finding.level);
-          if (level) push(rule, object, finding.message, level);
+          if (level) push(rule, at, finding.message, level);
         }
       } catch (err) {
-        push(rule, object, crashMessage(err), "mandatory");
+        push(rule, at, crashMessage(err), "mandatory");
       }
     }
   }
 
-  const entries: StackEntry[] = objects.map(({ object, id }) => ({ object, id, dependencies: [] }));
+  const byId = new Map<string, ManifestObject>();
+  const entries: StackEntry[] = objects.map((o) => {
+    byId.set(o.id, o);
+    return { object: o.object, id: o.id, dependencies: [] };
+  });
   for (const rule of rules) {
     if (rule.scope !== "stack" || rule.stacksOnly) continue;
     const s = settings.get(rule.id);
@@ -95,7 +107,7 @@ export function evaluateManifests(
     try {
       for (const { entry, finding } of rule.validate(entries, s.config, "manifests")) {
         const level = findingLevel(s.level, finding.level);
-        if (level) push(rule, entry.object, finding.message, level);
+        if (level) push(rule, byId.get(entry.id) ?? entry, finding.message, level);
       }
     } catch (err) {
       out.push({

@@ -100,4 +100,8 @@ export interface Violation {
   /** `Kind/namespace/name`, namespace `default` when absent. */
   resource: string;
   message: string;
+  /** `check`: the file the object was read from. */
+  file?: string;
+  /** `check`: the line its document starts on in `file`. */
+  line?: number;
 }

@@ -40,15 +40,32 @@ describe("check exit codes", () => {
     expect(r.stderr).toBe("");
   });
 
-  it("1 on a mandatory violation, with a table naming it", async () => {
+  it("1 on a mandatory violation, with a table naming its file and line", async () => {
     const r = await check([fx("bad-shm.yaml")]);
     expect(r.code).toBe(1);
-    const [head, row, summary] = r.stdout.trimEnd().split("\n");
-    expect(head).toMatch(/^LEVEL\s+POLICY\s+RESOURCE\s+MESSAGE$/);
+    const [file, head, row, summary] = r.stdout.trimEnd().split("\n").filter(Boolean);
+    expect(file).toBe(fx("bad-shm.yaml"));
+    expect(head).toMatch(/^ {2}LINE\s+LEVEL\s+POLICY\s+RESOURCE\s+MESSAGE$/);
     expect(row).toMatch(
-      /^mandatory\s+fake-shm\s+Deployment\/default\/chat-noshm\s+no memory-backed emptyDir at \/dev\/shm$/,
+      /^ {2}2\s+mandatory\s+fake-shm\s+Deployment\/default\/chat-noshm\s+no memory-backed emptyDir at \/dev\/shm$/,
     );
     expect(summary).toBe("1 object checked: 1 mandatory, 0 advisory violations");
+  });
+
+  it("groups the table by file, in input order, rows by line", async () => {
+    const r = await check([fx("list.yaml"), fx("helm-output.yaml")]);
+    const out = r.stdout;
+    const list = out.indexOf(`${fx("list.yaml")}\n`);
+    const helm = out.indexOf(`${fx("helm-output.yaml")}\n`);
+    expect(list).toBe(0);
+    expect(helm).toBeGreaterThan(list);
+    const helmRows = out
+      .slice(helm)
+      .split("\n")
+      .filter((l) => /^ {2}\d/.test(l))
+      .map((l) => Number(l.trim().split(/\s+/)[0]));
+    expect(helmRows.length).toBe(2);
+    expect([...helmRows].sort((a, b) => a - b)).toEqual(helmRows);
   });
 
   it("0 with only advisory violations", async () => {
@@ -85,10 +102,12 @@ describe("check exit codes", () => {
     expect(j.stderr).toMatch(new RegExp(`${fx("dup-keys.json")}:4:\\d+: Map keys must be unique`));
   });
 
-  it("2 on a syntax error, reporting every broken file and checking nothing", async () => {
+  it("2 on a syntax error, reporting every broken file after checking all the others", async () => {
     const r = await check([fx("broken.yaml"), fx("dup-keys.yaml"), fx("bad-shm.yaml")]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe("");
+    // bad-shm.yaml is still checked and its violation reported
+    expect(r.stdout).toContain("fake-shm");
+    expect(r.stdout).toContain("1 object checked: 1 mandatory");
     const lines = r.stderr.trimEnd().split("\n");
     expect(lines.some((l) => l.startsWith(`check: ${fx("broken.yaml")}:`))).toBe(true);
     expect(lines.some((l) => l.startsWith(`check: ${fx("dup-keys.yaml")}:5:3:`))).toBe(true);
@@ -97,7 +116,7 @@ describe("check exit codes", () => {
 });
 
 describe("check --json", () => {
-  it("prints exactly {checked, violations[{policy, level, resource, message}]}", async () => {
+  it("prints exactly {checked, violations[{policy, level, resource, message, file, line}]}", async () => {
     const { code, json, stdout } = await checkJson([fx("bad-shm.yaml"), fx("good.yaml")]);
     expect(code).toBe(1);
     expect(Object.keys(json)).toEqual(["checked", "violations"]);
@@ -109,6 +128,8 @@ describe("check --json", () => {
           level: "mandatory",
           resource: "Deployment/default/chat-noshm",
           message: "no memory-backed emptyDir at /dev/shm",
+          file: fx("bad-shm.yaml"),
+          line: 2,
         },
       ],
     });
@@ -162,6 +183,8 @@ describe("check inputs", () => {
           level: "mandatory",
           resource: "Pod/ml/from-json",
           message: "no memory-backed emptyDir at /dev/shm",
+          file: fx("pod.json"),
+          line: 1,
         },
       ],
     });
