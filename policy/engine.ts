@@ -16,6 +16,7 @@ import { objectOfResource, resourceLabel } from "./objects";
 import { ADVISORY_PREFIX, makePolicies } from "./policies";
 import { rules as allRules } from "./rules";
 import type { K8sObject, Rule, StackEntry, Violation } from "./rules/types";
+import { releaseAnalysis } from "./rules/workload";
 
 export { PolicyConfigError, type PolicySettings, resolvePolicyConfig } from "./config";
 
@@ -93,6 +94,7 @@ export function evaluateManifests(
         push(rule, at, crashMessage(err), "mandatory");
       }
     }
+    releaseAnalysis(at.object);
   }
 
   const byId = new Map<string, ManifestObject>();

@@ -1,25 +1,28 @@
 import { configStrings } from "./config";
-import { asRecord, describeTemplate, usesHostNetwork } from "./podspecs";
+import {
+  asRecord,
+  describeTemplate,
+  type PodTemplate,
+  podTemplates,
+  usesHostNetwork,
+} from "./podspecs";
 import {
   GKE_INTERFACES_ANNOTATION,
   gkeInterfaceNetworks,
   MULTUS_NETWORKS_ANNOTATION,
 } from "./rdma";
 import type { Finding, K8sObject, RuleConfig, StackEntry, StackRule } from "./types";
-import { analyzeObject, type ContainerFacts, type TemplateFacts, uniqueFindings } from "./workload";
+import { analyzeObject, type ContainerFacts, uniqueFindings } from "./workload";
 
 const VAR = "NCCL_SOCKET_IFNAME";
 
-function networkSituation(t: TemplateFacts, annotations: string[]): string | undefined {
-  if (usesHostNetwork(t.template.spec)) return "it runs on the host network";
+function networkSituation(t: PodTemplate, annotations: string[]): string | undefined {
+  if (usesHostNetwork(t.spec)) return "it runs on the host network";
   for (const key of annotations) {
-    const value = t.template.annotations[key];
+    const value = t.annotations[key];
     if (value === undefined || value.trim() === "") continue;
     // GKE lists the default interface too: only more than one interface is "secondary".
-    if (
-      key === GKE_INTERFACES_ANNOTATION &&
-      gkeInterfaceNetworks(t.template.annotations).length < 2
-    ) {
+    if (key === GKE_INTERFACES_ANNOTATION && gkeInterfaceNetworks(t.annotations).length < 2) {
       continue;
     }
     return `it has secondary networks (${key})`;
@@ -94,9 +97,14 @@ export const ncclSocketIfname: StackRule = {
     const out: { entry: StackEntry; finding: Finding }[] = [];
     for (const entry of entries) {
       const findings: Finding[] = [];
-      for (const t of analyzeObject(entry.object as K8sObject)) {
+      // The network comes from the template alone: analyse (parse commands) only when it matters.
+      const object = entry.object as K8sObject;
+      if (!podTemplates(object).some((t) => networkSituation(t, annotations) !== undefined)) {
+        continue;
+      }
+      for (const t of analyzeObject(object)) {
         if (!t.multiNode) continue;
-        const situation = networkSituation(t, annotations);
+        const situation = networkSituation(t.template, annotations);
         if (situation === undefined) continue;
         sources ??= envSourceKeys(entries);
         for (const c of t.workload) {

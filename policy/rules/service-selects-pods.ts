@@ -25,13 +25,69 @@ function describeSelector(selector: Record<string, string>): string {
     .join(",");
 }
 
+/**
+ * The pod templates of one namespace, indexed by label so a Service looks at the templates
+ * that can carry one of its terms instead of all of them: `check` meets manifest sets of
+ * hundreds of thousands of objects, and scanning every template per Service is quadratic.
+ */
+class TemplateIndex {
+  /** `key=value` → templates whose own labels have it. */
+  private readonly exact = new Map<string, PodTemplate[]>();
+  /** `key` → templates whose controller adds that label (value decided per pod). */
+  private readonly generated = new Map<string, PodTemplate[]>();
+  add(t: PodTemplate): void {
+    for (const [k, v] of Object.entries(t.labels)) push(this.exact, `${k}=${v}`, t);
+    for (const k of Object.keys(t.generatedLabels)) {
+      if (!(k in t.labels)) push(this.generated, k, t);
+    }
+  }
+
+  /** Every template that may carry `key=value` is in the returned lists (plus a few that do not). */
+  candidates(key: string, value: string): PodTemplate[][] {
+    return [this.exact.get(`${key}=${value}`) ?? [], this.generated.get(key) ?? []];
+  }
+}
+
+function push(map: Map<string, PodTemplate[]>, key: string, t: PodTemplate): void {
+  const list = map.get(key);
+  if (list) list.push(t);
+  else map.set(key, [t]);
+}
+
+const count = (lists: PodTemplate[][]) => lists.reduce((n, l) => n + l.length, 0);
+
+/** True when some template may carry every term: checks the smallest term's candidates only. */
+function selectsSome(index: TemplateIndex, terms: [string, string][]): boolean {
+  let best: PodTemplate[][] | undefined;
+  for (const [k, v] of terms) {
+    const lists = index.candidates(k, v);
+    if (best === undefined || count(lists) < count(best)) best = lists;
+    if (count(best) === 0) return false;
+  }
+  return (best ?? []).some((list) =>
+    list.some((t) => terms.every(([k, v]) => podMayCarryLabel(t, k, v))),
+  );
+}
+
+/** How many templates the hint looks at, at most (it only has to be helpful). */
+const HINT_LIMIT = 1000;
+
 /** The template matching most selector terms, and the terms it misses (for the hint). */
 function closest(
-  templates: PodTemplate[],
+  index: TemplateIndex,
   selector: Record<string, string>,
 ): { template: PodTemplate; missing: string[] } | undefined {
+  const seen = new Set<PodTemplate>();
+  for (const [k, v] of Object.entries(selector)) {
+    for (const list of index.candidates(k, v)) {
+      for (const t of list) {
+        if (seen.size >= HINT_LIMIT) break;
+        seen.add(t);
+      }
+    }
+  }
   let best: { template: PodTemplate; missing: string[] } | undefined;
-  for (const template of templates) {
+  for (const template of seen) {
     const missing = Object.entries(selector)
       .filter(([k, v]) => !podMayCarryLabel(template, k, v))
       .map(([k, v]) => `${k}=${v}`);
@@ -64,12 +120,18 @@ export const serviceSelectsPods: StackRule = {
   },
   validate(entries: StackEntry[], config: RuleConfig) {
     const ignore = new Set(configStrings(config, "ignore"));
-    const templatesByNs = new Map<string, PodTemplate[]>();
+    const byNs = new Map<string, TemplateIndex>();
     for (const e of entries) {
+      // Labels only: no command parsing needed here.
       const templates = podTemplates(e.object);
       if (templates.length === 0) continue;
       const ns = namespaceOf(e.object);
-      templatesByNs.set(ns, [...(templatesByNs.get(ns) ?? []), ...templates]);
+      let index = byNs.get(ns);
+      if (index === undefined) {
+        index = new TemplateIndex();
+        byNs.set(ns, index);
+      }
+      for (const t of templates) index.add(t);
     }
     const out: { entry: StackEntry; finding: Finding }[] = [];
     for (const entry of entries) {
@@ -81,12 +143,9 @@ export const serviceSelectsPods: StackRule = {
       const meta = asRecord(object.metadata);
       const name = typeof meta.name === "string" ? meta.name : "";
       if (ignore.has(`${ns}/${name}`)) continue;
-      const candidates = templatesByNs.get(ns) ?? [];
-      const hit = candidates.some((t) =>
-        Object.entries(selector).every(([k, v]) => podMayCarryLabel(t, k, v)),
-      );
-      if (hit) continue;
-      const near = closest(candidates, selector);
+      const index = byNs.get(ns) ?? new TemplateIndex();
+      if (selectsSome(index, Object.entries(selector))) continue;
+      const near = closest(index, selector);
       const hint = near
         ? ` (closest: ${near.template.kind} ${near.template.name} lacks ${near.missing.join(", ")})`
         : "";
