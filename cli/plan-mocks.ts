@@ -102,6 +102,10 @@ const BY_TYPE: Record<string, Fabricator> = {
       },
     };
   },
+  // A generated key of the requested length; the SDK marks `result` secret, so plan redacts it.
+  "random:index/randomPassword:RandomPassword": (_name, inputs) => ({
+    result: "x".repeat(typeof inputs.length === "number" ? inputs.length : 16),
+  }),
   "gcp:container/cluster:Cluster": (name, inputs) => {
     const cluster = gcpName(name, inputs);
     const location = typeof inputs.location === "string" ? inputs.location : "us-central1";

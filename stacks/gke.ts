@@ -4,6 +4,7 @@ import { GkeGpuCluster } from "../components/gke/cluster";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { HuggingFaceToken } from "../components/model/components";
 import type { PodSecurityLevel } from "../components/namespace";
+import { DEFAULT_API_KEY_SECRET, VllmApiKey } from "../components/vllm/api-key";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
 import { gkeServerArgs, namespaceOf, PORT, TOKEN_SECRET } from "./gke-servers";
@@ -33,7 +34,10 @@ export function gke() {
   const provider = cluster.provider;
   const lws = new LeaderWorkerSetOperator("lws", { version: s.lwsVersion }, { provider });
 
-  const namespaces = new Map<string, { token: HuggingFaceToken }>();
+  // One API key for every model: the configured one (secret stack key `apiKey`), else the
+  // first namespace's VllmApiKey generates it and the others copy it.
+  let apiKey: pulumi.Output<string> | undefined = config.getSecret("apiKey");
+  const namespaces = new Map<string, { token: HuggingFaceToken; key: VllmApiKey }>();
   const inNamespace = (ns: { name: string; level: PodSecurityLevel }) => {
     const known = namespaces.get(ns.name);
     if (known) return known;
@@ -45,7 +49,13 @@ export function gke() {
       { token: hfToken, namespace: ns.name, name: TOKEN_SECRET },
       { provider, dependsOn: [namespace] },
     );
-    const created = { token };
+    const key = new VllmApiKey(
+      `${ns.name}-api-key`,
+      { namespace: ns.name, apiKey },
+      { provider, dependsOn: [namespace] },
+    );
+    apiKey ??= key.apiKey;
+    const created = { token, key };
     namespaces.set(ns.name, created);
     return created;
   };
@@ -53,13 +63,13 @@ export function gke() {
   const models: Record<string, pulumi.Output<{ url: string; curl: string }>> = {};
   for (const m of s.models) {
     const ns = namespaceOf(s, m);
-    const { token } = inNamespace(ns);
+    const { token, key } = inNamespace(ns);
     const server = new VllmServer(
       m.name,
-      gkeServerArgs(s, m),
+      { ...gkeServerArgs(s, m), apiKeySecret: { name: DEFAULT_API_KEY_SECRET } },
       // The cluster component's children include the Network objects the RDMA pods name
       // (admission rejects a missing one) and the gIB installer whose script they source.
-      { provider, dependsOn: [cluster, lws, token] },
+      { provider, dependsOn: [cluster, lws, token, key] },
     );
     models[m.name] = pulumi.all([server.url, server.serviceName]).apply(([url, service]) => ({
       url,
@@ -69,6 +79,7 @@ export function gke() {
         service,
         port: PORT,
         model: m.id,
+        apiKeyOutput: "apiKey",
       }),
     }));
   }
@@ -78,5 +89,6 @@ export function gke() {
     kubeconfig: cluster.kubeconfig,
     nodeServiceAccountEmail: cluster.nodeServiceAccountEmail,
     models,
+    apiKey: apiKey ? pulumi.secret(apiKey) : undefined,
   };
 }

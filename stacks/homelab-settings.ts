@@ -5,6 +5,7 @@ import { NCCL_DEBUG_LEVELS } from "../components/nccl/profiles";
 import { GPU_NAMES, gpuByName } from "../components/planner/gpus";
 import { parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
+import { SERVED_MODEL_NAME } from "../components/vllm/args";
 import type { RawConfig } from "./raw-config";
 
 /** The controller of the home lab. */
@@ -113,7 +114,15 @@ const schema = z
     namespace: z.string().regex(dnsLabel, "must be a lowercase DNS label"),
     vllmImage: z.string(),
     model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be a Hugging Face id like org/name"),
-    servedModelName: z.string(),
+    servedModelName: z.union([
+      z.literal(""),
+      z
+        .string()
+        .regex(
+          SERVED_MODEL_NAME,
+          "must be a model name: 1-128 of letters, digits and . _ - : / +, starting with a letter or digit",
+        ),
+    ]),
     maxModelLen: z.number().int().min(256),
     gpuType: z
       .string()

@@ -7,6 +7,7 @@ import type { ModelCacheArgs } from "../components/model/cache";
 import { HuggingFaceToken, ModelCache } from "../components/model/components";
 import type { NetworkArgs } from "../components/nccl/profiles";
 import { NfsExport } from "../components/nfs/export";
+import { DEFAULT_API_KEY_SECRET, VllmApiKey } from "../components/vllm/api-key";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
 import { type HomelabSettings, homelabSettings } from "./homelab-settings";
@@ -84,6 +85,12 @@ export function homelab() {
     { token: hfToken, namespace: s.namespace, name: TOKEN_SECRET },
     inNamespace,
   );
+  // The configured key (secret stack key `apiKey`), else one generated and kept in state.
+  const apiKey = new VllmApiKey(
+    "vllm-api-key",
+    { namespace: s.namespace, apiKey: config.getSecret("apiKey") },
+    inNamespace,
+  );
 
   let modelCache: ModelCacheArgs;
   const cacheDeps: pulumi.Resource[] = [];
@@ -150,6 +157,7 @@ export function homelab() {
       launcher: "mp",
       modelCache,
       tokenSecret: { name: TOKEN_SECRET },
+      apiKeySecret: { name: DEFAULT_API_KEY_SECRET },
       namespace: s.namespace,
       port: PORT,
       // The GPU Operator's RuntimeClass; its toolkit adds the `nvidia` containerd runtime.
@@ -157,7 +165,7 @@ export function homelab() {
       nodeSelector: { "nvidia.com/gpu.present": "true" },
       gpuType: s.gpuType,
     },
-    { provider, dependsOn: [gpuOperator, lws, token, ...cacheDeps] },
+    { provider, dependsOn: [gpuOperator, lws, token, apiKey, ...cacheDeps] },
   );
 
   return {
@@ -171,7 +179,9 @@ export function homelab() {
         service,
         port: PORT,
         model: s.servedModelName,
+        apiKeyOutput: "apiKey",
       }),
     ),
+    apiKey: apiKey.apiKey,
   };
 }

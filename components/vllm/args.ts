@@ -29,7 +29,11 @@ export interface VllmModelArgs {
   id: string;
   /** Branch, tag or commit of the model repository. Defaults to the repository's default branch. */
   revision?: string;
-  /** Model name clients send in OpenAI requests. Defaults to `id`. */
+  /**
+   * Model name clients send in OpenAI requests: letters, digits and `. _ - : / +`, starting
+   * with a letter or digit, at most 128 characters (what model names use; anything else is
+   * rejected, so no name can carry shell or JSON syntax). Defaults to `id`.
+   */
   servedName?: string;
 }
 
@@ -72,6 +76,18 @@ export interface VllmTokenSecretArgs {
   /** Secret name (e.g. the one `HuggingFaceToken` creates). Required. */
   name: string;
   /** Key inside the Secret. Defaults to `token`. */
+  key?: string;
+}
+
+/**
+ * Where the API key lives: a key of an existing Secret in the namespace. vLLM reads it from
+ * `VLLM_API_KEY` and then requires `Authorization: Bearer <key>` on `/v1/*` (and `/v2`,
+ * `/inference`, `/cohere`); `/health` and `/metrics` stay open for probes and scrapers.
+ */
+export interface VllmApiKeySecretArgs {
+  /** Secret name (e.g. the one `VllmApiKey` creates). Required. */
+  name: string;
+  /** Key inside the Secret. Defaults to `api-key`. */
   key?: string;
 }
 
@@ -135,6 +151,11 @@ export interface VllmServerArgs {
   modelCache?: ModelCacheArgs;
   /** Secret holding the Hugging Face token (`HF_TOKEN`). Defaults to none (public models only). */
   tokenSecret?: VllmTokenSecretArgs;
+  /**
+   * Secret holding the API key (`VLLM_API_KEY` of every serving container). Defaults to none:
+   * the API is then open to anyone who reaches the port (the `vllm-api-auth` policy flags it).
+   */
+  apiKeySecret?: VllmApiKeySecretArgs;
   /** Namespace of every object. Defaults to `default`. */
   namespace?: string;
   /**
@@ -204,6 +225,12 @@ const MANAGED_FLAGS = [
   "--model",
 ];
 
+/** Characters a served model name may use (see {@link VllmModelArgs.servedName}). */
+export const SERVED_MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,127}$/;
+
+/** The default key of the API-key Secret. */
+export const DEFAULT_API_KEY_SECRET_KEY = "api-key";
+
 /** vLLM's default master port (`ParallelConfig.master_port`) for multi-node `mp`. */
 export const MASTER_PORT = 29501;
 /** Ray's default GCS port, used by the `ray` launcher. */
@@ -254,7 +281,10 @@ const schema = z
           .optional(),
         servedName: z
           .string()
-          .regex(/^\S+$/, "must be one word (clients send it as the model name)")
+          .regex(
+            SERVED_MODEL_NAME,
+            "must be a model name: 1-128 of letters, digits and . _ - : / +, starting with a letter or digit",
+          )
           .optional(),
       })
       .strict(),
@@ -305,6 +335,16 @@ const schema = z
           .string()
           .regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key")
           .default("token"),
+      })
+      .strict()
+      .optional(),
+    apiKeySecret: z
+      .object({
+        name: dnsSubdomain,
+        key: z
+          .string()
+          .regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key")
+          .default(DEFAULT_API_KEY_SECRET_KEY),
       })
       .strict()
       .optional(),
@@ -423,7 +463,12 @@ const schema = z
       if (Array.isArray(extra)) {
         extra.forEach((arg, i) => {
           const flag = typeof arg === "string" ? arg.split("=")[0] : "";
-          if (MANAGED_FLAGS.includes(flag)) {
+          if (flag === "--api-key") {
+            issue(
+              ["engine", "extraArgs", i],
+              "--api-key would put the key in the pod spec in plain text: store it in a Secret and set apiKeySecret",
+            );
+          } else if (MANAGED_FLAGS.includes(flag)) {
             issue(
               ["engine", "extraArgs", i],
               `${flag} is set by this component (from parallelism, port, model or launcher): remove it`,
@@ -487,6 +532,8 @@ export interface VllmServerConfig {
   modelCache: ModelCacheMount;
   /** Secret key holding the Hugging Face token, if any. */
   tokenSecret?: { name: string; key: string };
+  /** Secret key holding the API key, if any. */
+  apiKeySecret?: { name: string; key: string };
   /** API and metrics port. */
   port: number;
   /** Node labels the pods require. */
@@ -549,6 +596,7 @@ export function validateVllmServerArgs(
           volume: { name: MODEL_CACHE_VOLUME, emptyDir: {} },
         },
     tokenSecret: v.tokenSecret,
+    apiKeySecret: v.apiKeySecret,
     port: v.port,
     nodeSelector: v.nodeSelector,
     tolerations: v.tolerations,

@@ -4,17 +4,48 @@
  *
  * Scripts run under `bash -c`, so LWS's injected variables are read as shell `${LWS_…}`;
  * kubelet's `$(LWS_…)` syntax would be command substitution to bash.
+ *
+ * Injection: every word of a command line is either a plain string, which is ALWAYS quoted
+ * for bash, or a {@link ShellVar}, which is the only thing rendered as an expansion. The
+ * difference is the word's type, never its text, so no config string can smuggle in `${…}`
+ * or `$(…)`: config arrives as JSON, and JSON cannot build a `ShellVar`.
  */
 import { MASTER_PORT, RAY_PORT, type VllmServerConfig } from "./args";
 
 /** What a container does in a server. */
 export type VllmRole = "server" | "leader" | "worker";
 
+/**
+ * A reference to a shell variable, placed in a command line by type: rendered as
+ * `"${NAME}"` (double-quoted, so its value stays one word and is not re-expanded).
+ */
+export class ShellVar {
+  /** @param name the variable's name: a shell identifier, checked here. */
+  constructor(public readonly name: string) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new Error(`not a shell variable name: ${JSON.stringify(name)}`);
+    }
+  }
+}
+
+/** One argv word: a literal (quoted) or a variable reference (expanded, one word). */
+export type Word = string | ShellVar;
+
 /** Quotes one argv word for bash, leaving plain words readable. */
 export function shellQuote(word: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+/** Renders one word: literals quoted, variables as `"${NAME}"`. */
+export function renderWord(word: Word): string {
+  return word instanceof ShellVar ? `"\${${word.name}}"` : shellQuote(word);
+}
+
+/** LWS's variables (set by the LWS controller in every pod of a group). */
+const LWS_GROUP_SIZE = new ShellVar("LWS_GROUP_SIZE");
+const LWS_WORKER_INDEX = new ShellVar("LWS_WORKER_INDEX");
+const LWS_LEADER_ADDRESS = new ShellVar("LWS_LEADER_ADDRESS");
 
 /** `vllm serve` arguments shared by every role: model, API, parallelism and engine options. */
 export function serveArgs(c: VllmServerConfig): string[] {
@@ -41,14 +72,14 @@ export function serveArgs(c: VllmServerConfig): string[] {
 }
 
 /** Multi-node `mp` wiring (vLLM >= 0.11.1): every pod names the group size, its rank and the leader. */
-function mpArgs(role: VllmRole): string[] {
-  const args = [
+function mpArgs(role: VllmRole): Word[] {
+  const args: Word[] = [
     "--nnodes",
-    '"${LWS_GROUP_SIZE}"',
+    LWS_GROUP_SIZE,
     "--node-rank",
-    '"${LWS_WORKER_INDEX}"',
+    LWS_WORKER_INDEX,
     "--master-addr",
-    '"${LWS_LEADER_ADDRESS}"',
+    LWS_LEADER_ADDRESS,
     "--master-port",
     String(MASTER_PORT),
   ];
@@ -79,11 +110,9 @@ const WAIT_FOR_RAY_NODES = [
   "done",
 ];
 
-function vllmServe(words: string[]): string {
-  const [first, ...rest] = words;
-  // LWS variables are pre-quoted shell expansions; everything else is quoted here.
-  const quote = (w: string) => (w.startsWith('"${') ? w : shellQuote(w));
-  return ["exec vllm serve", quote(first), ...rest.map(quote)].join(" ");
+/** `exec vllm serve …` with every word rendered by its type. */
+function vllmServe(words: Word[]): string {
+  return ["exec vllm serve", ...words.map(renderWord)].join(" ");
 }
 
 /**

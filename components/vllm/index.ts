@@ -3,6 +3,8 @@
  * The finer builders stay importable from their modules; the package API keeps to names
  * that say they are about vLLM.
  */
+
+export * from "./api-key";
 export * from "./args";
 export { roleScript, serveArgs, type VllmRole } from "./command";
 export * from "./plan";

@@ -78,12 +78,23 @@ function serves(role: VllmRole): boolean {
   return role !== "worker";
 }
 
-function env(c: VllmServerConfig): IEnvVar[] {
+/** vLLM's API-key variable (vllm/envs.py); `--api-key`, when given, takes precedence. */
+export const API_KEY_ENV = "VLLM_API_KEY";
+
+function env(c: VllmServerConfig, role: VllmRole): IEnvVar[] {
   const vars: IEnvVar[] = [{ name: "HF_HOME", value: c.modelCache.mountPath }];
   if (c.tokenSecret) {
     vars.push({
       name: "HF_TOKEN",
       valueFrom: { secretKeyRef: { name: c.tokenSecret.name, key: c.tokenSecret.key } },
+    });
+  }
+  // Only the pods that run the API server get the key: headless and Ray workers never
+  // answer HTTP, so they have no use for it.
+  if (c.apiKeySecret && serves(role)) {
+    vars.push({
+      name: API_KEY_ENV,
+      valueFrom: { secretKeyRef: { name: c.apiKeySecret.name, key: c.apiKeySecret.key } },
     });
   }
   return [...vars, ...c.network.env];
@@ -112,7 +123,7 @@ function container(c: VllmServerConfig, role: VllmRole): IContainer {
     name: role === "worker" ? "vllm-worker" : "vllm",
     image: c.image,
     ...roleCommand(c, role),
-    env: env(c),
+    env: env(c, role),
     ...(serves(role)
       ? { ports: [{ name: HTTP_PORT_NAME, containerPort: c.port, protocol: "TCP" }] }
       : {}),

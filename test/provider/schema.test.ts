@@ -87,6 +87,7 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
         "MicroK8sCluster",
         "ModelCache",
         "NfsExport",
+        "VllmApiKey",
         "VllmServer",
       ].map((n) => `${TOKEN}:${n}`),
     );

@@ -1,0 +1,145 @@
+/**
+ * The API key of a vLLM server: a Kubernetes Secret that `VllmServer` reads with
+ * `secretKeyRef` (`apiKeySecret`), holding a key the user gives or one generated here.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { ISecret } from "kubernetes-models/v1/Secret";
+import { z } from "zod";
+import { parseOrThrow } from "../validation";
+import { DEFAULT_API_KEY_SECRET_KEY } from "./args";
+
+/** Default name of the API-key Secret. */
+export const DEFAULT_API_KEY_SECRET = "vllm-api-key";
+
+/** Length of a generated key: 48 letters and digits, about 285 bits. */
+export const GENERATED_API_KEY_LENGTH = 48;
+
+/** Where the API-key Secret goes (plain, validated data). */
+export interface ApiKeySecretOptions {
+  /** Namespace of the Secret (the one the vLLM pods run in). */
+  namespace: string;
+  /** Secret name. Defaults to `vllm-api-key`. */
+  name?: string;
+  /** Key holding the API key. Defaults to `api-key`. */
+  key?: string;
+}
+
+const optionsSchema = z
+  .object({
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (a namespace name)"),
+    name: z
+      .string()
+      .max(253)
+      .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+        "must be a DNS subdomain: lowercase letters, digits, '-' and '.'",
+      )
+      .optional(),
+    key: z
+      .string()
+      .max(253)
+      .regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key: letters, digits, '-', '_' and '.'")
+      .optional(),
+  })
+  .strict();
+
+/** The API-key Secret with the key's place filled by `value` (a Pulumi secret in the component). */
+export interface ApiKeySecret<T> {
+  /** The Secret object; `stringData` maps the key to `value`. */
+  manifest: Omit<ISecret, "stringData"> & { stringData: { [key: string]: T } };
+  /** Secret name and key, as `VllmServer`'s `apiKeySecret` takes them. */
+  ref: { name: string; key: string };
+}
+
+/**
+ * Builds the Secret that carries a vLLM API key.
+ * @throws ConfigError for an invalid namespace, name or key.
+ */
+export function apiKeySecret<T>(
+  options: ApiKeySecretOptions,
+  value: T,
+  path = "",
+): ApiKeySecret<T> {
+  const o = parseOrThrow(optionsSchema, options, "VllmApiKey", path);
+  const name = o.name ?? DEFAULT_API_KEY_SECRET;
+  const key = o.key ?? DEFAULT_API_KEY_SECRET_KEY;
+  return {
+    ref: { name, key },
+    manifest: {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name,
+        namespace: o.namespace,
+        labels: { "app.kubernetes.io/component": "api-key" },
+      },
+      type: "Opaque",
+      stringData: { [key]: value },
+    },
+  };
+}
+
+/** Arguments of {@link VllmApiKey}. */
+export interface VllmApiKeyArgs {
+  /** Namespace of the Secret: the one the vLLM pods run in. Required. */
+  namespace: string;
+  /** Secret name (explicit: pods refer to it by name). Defaults to `vllm-api-key`. */
+  name?: string;
+  /** Key in the Secret that holds the API key. Defaults to `api-key`. */
+  key?: string;
+  /**
+   * The API key. Pass a Pulumi secret (`config.getSecret("apiKey")`); it is wrapped as one
+   * anyway. Defaults to a generated key of 48 letters and digits (`@pulumi/random`
+   * `RandomPassword`, kept in the stack state, so it stays the same on every `up`).
+   */
+  apiKey?: pulumi.Input<string>;
+}
+
+/**
+ * A Kubernetes Secret holding a vLLM API key, for `VllmServer`'s `apiKeySecret`. The key
+ * is a Pulumi secret end to end; read it back from the `apiKey` output.
+ * If the namespace is created in the same program, pass `dependsOn: [namespace]`.
+ */
+export class VllmApiKey extends pulumi.ComponentResource {
+  /** Secret name, for `apiKeySecret.name`. */
+  public readonly secretName: pulumi.Output<string>;
+  /** Key in the Secret, for `apiKeySecret.key`. */
+  public readonly secretKey: pulumi.Output<string>;
+  /** The API key (secret). */
+  public readonly apiKey: pulumi.Output<string>;
+
+  constructor(name: string, args: VllmApiKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate first: a bad config registers nothing, not even this component.
+    const planned = apiKeySecret({ namespace: args.namespace, name: args.name, key: args.key }, "");
+    super("llm-serving:index:VllmApiKey", name, {}, opts);
+    const value =
+      args.apiKey !== undefined
+        ? pulumi.secret(args.apiKey)
+        : new random.RandomPassword(
+            `${name}-generated`,
+            // Letters and digits only: the key travels in an HTTP header and in shell variables.
+            { length: GENERATED_API_KEY_LENGTH, special: false },
+            { parent: this },
+          ).result;
+    const secret = apiKeySecret(
+      { namespace: args.namespace, name: args.name, key: args.key },
+      pulumi.secret(value),
+    );
+    const created = new k8s.core.v1.Secret(name, secret.manifest, {
+      parent: this,
+      additionalSecretOutputs: ["data", "stringData"],
+    });
+    this.secretName = created.metadata.name;
+    this.secretKey = pulumi.output(planned.ref.key);
+    this.apiKey = pulumi.secret(value);
+    this.registerOutputs({
+      secretName: this.secretName,
+      secretKey: this.secretKey,
+      apiKey: this.apiKey,
+    });
+  }
+}
