@@ -89,6 +89,16 @@ export interface NetworkArgs {
    * which is what works with no extra operator installed.
    */
   rdmaResource?: string;
+  /**
+   * Each GPU node's address as Kubernetes reports it (its `InternalIP`, the pod IP of a
+   * host-network pod) → that node's IPv4 address on the RoCE link. With it, every pod sets
+   * `VLLM_HOST_IP` to its node's link address and passes the leader's link address as the
+   * master address (`--master-addr`; Ray: the head address and `--node-ip-address`), so vLLM's
+   * control traffic and torch's store use the link, not the LAN. A node missing from the map
+   * stops its pod with an error. Only for `roce-hostnet`. Defaults to none (vLLM advertises
+   * the address of the default route, usually the LAN).
+   */
+  linkAddresses?: { [nodeAddress: string]: string };
   /** `NCCL_DEBUG`: one of VERSION, WARN, INFO, ABORT, TRACE. Defaults to `WARN`. */
   ncclDebug?: NcclDebugLevel;
 }
@@ -131,7 +141,21 @@ export interface NetworkProfile {
   placement: ProfilePlacement;
   /** Pod Security level the namespace needs, derived from the fields above. */
   podSecurity: PodSecurityLevel;
+  /**
+   * Node address → link address (see {@link NetworkArgs.linkAddresses}); the launcher
+   * scripts look addresses up here. Absent: vLLM picks its own address.
+   */
+  linkAddresses?: Record<string, string>;
 }
+
+/** Env var holding the node's Kubernetes address (downward API `status.hostIP`). */
+export const NODE_ADDRESS_ENV = "LLM_SERVING_NODE_IP";
+
+/**
+ * First port of vLLM's own listeners on host-network pods (`VLLM_PORT`: vLLM's
+ * `get_open_port()` scans upward from it), so a host firewall can name their range.
+ */
+export const VLLM_PORT_BASE = 29600;
 
 /** Capabilities the PSS `baseline` level still admits; anything else needs `privileged`. */
 const BASELINE_CAPABILITIES = new Set([
@@ -189,6 +213,7 @@ export function gkeInterfacesAnnotation(): string {
 /** Parameters after validation and defaults. */
 interface ResolvedNetworkArgs {
   profile: string;
+  linkAddresses?: Record<string, string>;
   socketInterface?: string;
   ibHcas?: string[];
   ibGidIndex?: number;
@@ -203,6 +228,16 @@ function env(entries: Array<[string, string | undefined]>): IEnvVar[] {
 }
 
 type ProfileData = Omit<NetworkProfile, "podSecurity">;
+
+/** Env of a host-network pod's own addresses: its node's, and vLLM's port range. */
+function hostAddressEnv(a: ResolvedNetworkArgs): IEnvVar[] {
+  return [
+    { name: "VLLM_PORT", value: String(VLLM_PORT_BASE) },
+    ...(a.linkAddresses
+      ? [{ name: NODE_ADDRESS_ENV, valueFrom: { fieldRef: { fieldPath: "status.hostIP" } } }]
+      : []),
+  ];
+}
 
 /** A plain pod on the pod network: nothing added (fresh objects each call). */
 function onPodNetwork(): Omit<ProfileData, "name" | "env" | "placement"> {
@@ -243,14 +278,17 @@ const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
   }),
   "roce-hostnet": (a) => ({
     name: "roce-hostnet",
-    env: env([
-      ["NCCL_DEBUG", a.ncclDebug],
-      ["NCCL_SOCKET_IFNAME", a.socketInterface],
-      ["GLOO_SOCKET_IFNAME", a.socketInterface],
-      ["NCCL_IB_HCA", a.ibHcas?.join(",")],
-      ["NCCL_IB_DISABLE", "0"],
-      ["NCCL_IB_GID_INDEX", a.ibGidIndex?.toString()],
-    ]),
+    env: [
+      ...env([
+        ["NCCL_DEBUG", a.ncclDebug],
+        ["NCCL_SOCKET_IFNAME", a.socketInterface],
+        ["GLOO_SOCKET_IFNAME", a.socketInterface],
+        ["NCCL_IB_HCA", a.ibHcas?.join(",")],
+        ["NCCL_IB_DISABLE", "0"],
+        ["NCCL_IB_GID_INDEX", a.ibGidIndex?.toString()],
+      ]),
+      ...hostAddressEnv(a),
+    ],
     annotations: {},
     // No hostPath for /dev/infiniband: a hostPath mount shows the device nodes but the
     // container's device cgroup still refuses to open them. A privileged container gets
@@ -264,6 +302,7 @@ const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
     preamble: [],
     resources: a.rdmaResource ? { [a.rdmaResource]: "1" } : {},
     placement: { reason: "roce-hostnet places any shape on nodes with the named RoCE NICs" },
+    ...(a.linkAddresses ? { linkAddresses: { ...a.linkAddresses } } : {}),
   }),
   "gke-rdma": (a) => ({
     name: "gke-rdma",
@@ -306,6 +345,13 @@ const PROFILES: Record<string, (a: ResolvedNetworkArgs) => ProfileData> = {
   }),
 };
 
+const ipv4 = z
+  .string()
+  .regex(
+    /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/,
+    "must be an IPv4 address",
+  );
+
 const ifname = z
   .string()
   .regex(/^[A-Za-z0-9_.:-]{1,15}$/, "must be a Linux interface name (1-15 of A-Z a-z 0-9 _ . : -)");
@@ -326,6 +372,18 @@ export const networkArgsSchema = z
       .string()
       .regex(/^[a-z0-9.-]+\/[A-Za-z0-9_.-]+$/, "must be an extended resource name (domain/name)")
       .optional(),
+    linkAddresses: z
+      .record(z.string(), ipv4)
+      .refine((m) => Object.keys(m).length > 0, "map at least one node address")
+      .refine(
+        (m) => Object.keys(m).every((k) => ipv4.safeParse(k).success),
+        "keys must be the nodes' IPv4 addresses as Kubernetes reports them (InternalIP)",
+      )
+      .refine(
+        (m) => new Set(Object.values(m)).size === Object.values(m).length,
+        "two nodes map to the same link address",
+      )
+      .optional(),
     ncclDebug: z.enum(NCCL_DEBUG_LEVELS).default(DEFAULT_NCCL_DEBUG),
   })
   .strict()
@@ -336,6 +394,7 @@ export const networkArgsSchema = z
       ibHcas: ["roce-hostnet"],
       ibGidIndex: ["roce-hostnet"],
       rdmaResource: ["roce-hostnet"],
+      linkAddresses: ["roce-hostnet"],
     };
     for (const [key, profiles] of Object.entries(usedBy)) {
       if (v[key as keyof typeof v] !== undefined && !profiles.includes(v.profile)) {

@@ -10,6 +10,7 @@
  * difference is the word's type, never its text, so no config string can smuggle in `${…}`
  * or `$(…)`: config arrives as JSON, and JSON cannot build a `ShellVar`.
  */
+import { NODE_ADDRESS_ENV } from "../nccl/profiles";
 import { MASTER_PORT, RAY_PORT, type VllmServerConfig } from "./args";
 
 /** What a container does in a server. */
@@ -45,7 +46,10 @@ export function renderWord(word: Word): string {
 /** LWS's variables (set by the LWS controller in every pod of a group). */
 const LWS_GROUP_SIZE = new ShellVar("LWS_GROUP_SIZE");
 const LWS_WORKER_INDEX = new ShellVar("LWS_WORKER_INDEX");
-const LWS_LEADER_ADDRESS = new ShellVar("LWS_LEADER_ADDRESS");
+/** The address every pod of a group dials the leader at (set by the script, see {@link masterLines}). */
+const MASTER_ADDR = new ShellVar("master_addr");
+/** vLLM's own address variable (vllm/envs.py), set from the link map when there is one. */
+const VLLM_HOST_IP = new ShellVar("VLLM_HOST_IP");
 
 /** `vllm serve` arguments shared by every role: model, API, parallelism and engine options. */
 export function serveArgs(c: VllmServerConfig): string[] {
@@ -79,7 +83,7 @@ function mpArgs(role: VllmRole): Word[] {
     "--node-rank",
     LWS_WORKER_INDEX,
     "--master-addr",
-    LWS_LEADER_ADDRESS,
+    MASTER_ADDR,
     "--master-port",
     String(MASTER_PORT),
   ];
@@ -88,17 +92,65 @@ function mpArgs(role: VllmRole): Word[] {
 
 /** Workers start with the leader: wait until its name resolves, or vLLM/Ray fail at once. */
 const WAIT_FOR_LEADER_DNS = [
-  'until getent hosts "${LWS_LEADER_ADDRESS}" >/dev/null; do',
+  'until getent ahostsv4 "${LWS_LEADER_ADDRESS}" >/dev/null; do',
   '  echo "waiting for leader ${LWS_LEADER_ADDRESS} to resolve"; sleep 2',
   "done",
 ];
 
 /** Ray workers need the head's GCS port open, not just its name. */
 const WAIT_FOR_RAY_HEAD = [
-  `until (exec 3<>"/dev/tcp/\${LWS_LEADER_ADDRESS}/${RAY_PORT}") 2>/dev/null; do`,
-  `  echo "waiting for the Ray head at \${LWS_LEADER_ADDRESS}:${RAY_PORT}"; sleep 2`,
+  `until (exec 3<>"/dev/tcp/\${master_addr}/${RAY_PORT}") 2>/dev/null; do`,
+  `  echo "waiting for the Ray head at \${master_addr}:${RAY_PORT}"; sleep 2`,
   "done",
 ];
+
+/**
+ * The link map as a shell function: `link_address ADDR` prints ADDR's link address or fails.
+ * Keys and values are validated IPv4 addresses, quoted all the same.
+ */
+function linkAddressFunction(map: Record<string, string>): string[] {
+  return [
+    "link_address() {",
+    '  case "$1" in',
+    ...Object.entries(map).map(
+      ([node, link]) => `    ${shellQuote(node)}) echo ${shellQuote(link)} ;;`,
+    ),
+    "    *) return 1 ;;",
+    "  esac",
+    "}",
+  ];
+}
+
+/** Stops the pod when an address has no link address: falling back to the LAN would be silent. */
+function lookUp(variable: string, address: string, what: string): string[] {
+  return [
+    `if ! ${variable}="$(link_address "${address}")"; then`,
+    `  echo "${what} ${address} has no RoCE link address: add it to the network profile's linkAddresses" >&2`,
+    "  exit 1",
+    "fi",
+  ];
+}
+
+/**
+ * How a pod finds its own link address (`VLLM_HOST_IP`) and the leader's (`master_addr`).
+ * Without a link map, vLLM advertises its own choice and the leader is its DNS name.
+ */
+function masterLines(c: VllmServerConfig, role: VllmRole): string[] {
+  const map = c.network.linkAddresses;
+  if (!map) return ['master_addr="${LWS_LEADER_ADDRESS}"'];
+  const own = [
+    ...linkAddressFunction(map),
+    ...lookUp("VLLM_HOST_IP", `\${${NODE_ADDRESS_ENV}}`, "this node"),
+    "export VLLM_HOST_IP",
+  ];
+  if (role === "leader") return [...own, 'master_addr="${VLLM_HOST_IP}"'];
+  // Under host networking the leader's name resolves to its node's address: map that.
+  return [
+    ...own,
+    'read -r leader_node _ < <(getent ahostsv4 "${LWS_LEADER_ADDRESS}") || leader_node=""',
+    ...lookUp("master_addr", "${leader_node}", "the leader's node"),
+  ];
+}
 
 /** The leader serves only after every pod of its group has joined the Ray cluster. */
 const WAIT_FOR_RAY_NODES = [
@@ -130,16 +182,21 @@ export function roleScript(c: VllmServerConfig, role: VllmRole): string {
   const serve = serveArgs(c);
   if (role === "server") {
     lines.push(vllmServe(serve));
-  } else if (c.launcher === "mp") {
-    if (role === "worker") lines.push(...WAIT_FOR_LEADER_DNS);
+    return `${lines.join("\n")}\n`;
+  }
+  if (role === "worker") lines.push(...WAIT_FOR_LEADER_DNS);
+  lines.push(...masterLines(c, role));
+  // Ray binds and advertises the node's link address too, when there is one.
+  const rayNodeIp = c.network.linkAddresses ? ` --node-ip-address=${renderWord(VLLM_HOST_IP)}` : "";
+  if (c.launcher === "mp") {
     lines.push(vllmServe([...serve, ...mpArgs(role)]));
   } else if (role === "leader") {
-    lines.push(`ray start --head --port=${RAY_PORT}`);
+    lines.push(`ray start --head --port=${RAY_PORT}${rayNodeIp}`);
     lines.push(...WAIT_FOR_RAY_NODES);
     lines.push(vllmServe([...serve, "--distributed-executor-backend", "ray"]));
   } else {
     lines.push(...WAIT_FOR_RAY_HEAD);
-    lines.push(`exec ray start --address="\${LWS_LEADER_ADDRESS}:${RAY_PORT}" --block`);
+    lines.push(`exec ray start --address="\${master_addr}:${RAY_PORT}"${rayNodeIp} --block`);
   }
   return `${lines.join("\n")}\n`;
 }

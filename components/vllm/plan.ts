@@ -3,6 +3,7 @@
  * instantiates what this returns.
  */
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { INetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IService } from "kubernetes-models/v1/Service";
 import { type ShapePlan, summarize } from "../planner/plan";
@@ -13,6 +14,7 @@ import {
 } from "../planner/server";
 import { ConfigError } from "../validation";
 import { type VllmServerArgs, type VllmServerConfig, validateVllmServerArgs } from "./args";
+import { vllmNetworkPolicies } from "./network-policy";
 import { serviceName, serviceUrl, vllmNamespace, vllmService } from "./service";
 import { type ILeaderWorkerSet, vllmDeployment, vllmLeaderWorkerSet } from "./workload";
 
@@ -28,6 +30,8 @@ export interface VllmServerPlan {
   leaderWorkerSet?: ILeaderWorkerSet;
   /** The Service selecting serving pods. */
   service: IService;
+  /** Who may reach the API port and the group's internal ports. */
+  networkPolicies: INetworkPolicy[];
   /** The Service's name. */
   serviceName: string;
   /** In-cluster base URL. */
@@ -79,6 +83,7 @@ export function vllmServerPlan(
       ? { leaderWorkerSet: workload as ILeaderWorkerSet }
       : { deployment: workload as IDeployment }),
     service: vllmService(c),
+    networkPolicies: vllmNetworkPolicies(c),
     serviceName: serviceName(c),
     url,
     openaiBaseUrl: `${url}/v1`,

@@ -61,6 +61,13 @@ export class VllmServer extends pulumi.ComponentResource {
     if (plan.leaderWorkerSet) {
       new k8s.apiextensions.CustomResource(`${name}-lws`, plan.leaderWorkerSet, childOpts);
     }
+    for (const policy of plan.networkPolicies) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${policy.metadata?.name}`,
+        policy as k8s.networking.v1.NetworkPolicyArgs,
+        childOpts,
+      );
+    }
     const service = new k8s.core.v1.Service(
       `${name}-service`,
       plan.service as k8s.core.v1.ServiceArgs,

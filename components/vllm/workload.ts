@@ -226,6 +226,11 @@ export function podSpec(c: VllmServerConfig, role: VllmRole): IPodSpec {
       : c.packGroup
         ? { affinity: packAffinity(c.packGroup) }
         : {}),
+    // vLLM never calls the Kubernetes API: a compromised server gets no token.
+    automountServiceAccountToken: false,
+    // The runtime's default seccomp filter. Kubernetes runs privileged containers (the home
+    // lab's roce-hostnet without a device plugin) Unconfined whatever this says.
+    securityContext: { seccompProfile: { type: "RuntimeDefault" } },
     containers: [container(c, role)],
     volumes: volumes(c),
   };

@@ -4,7 +4,6 @@
  * argv must hold every hostile word verbatim while nothing they ask for happens.
  */
 import { existsSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../components/validation";
@@ -14,7 +13,7 @@ import { homelabSettings } from "../../stacks/homelab-settings";
 import { readRawConfig } from "../../stacks/raw-config";
 import { baseArgs, PROFILE_ARGS } from "./fixtures";
 import { exampleConfig } from "./stack-run";
-import { runWithStubs } from "./stub-run";
+import { listenOn, runWithStubs } from "./stub-run";
 
 /** Words an attacker would put in a model name or flag; each tries to run `touch pwned` or leak HF_TOKEN. */
 const HOSTILE = [
@@ -71,12 +70,11 @@ function argAfter(argv: string[], word: string): string | undefined {
  * own (the kernel completes the handshake even while the test blocks on bash).
  */
 const RAY_HEAD = "127.77.0.1";
-let rayHead: Server;
+let closeRayHead: () => Promise<void>;
 beforeAll(async () => {
-  rayHead = createServer((socket) => socket.destroy());
-  await new Promise<void>((resolve) => rayHead.listen(6379, RAY_HEAD, resolve));
+  closeRayHead = await listenOn(RAY_HEAD, 6379);
 });
-afterAll(() => new Promise<void>((resolve) => rayHead.close(() => resolve())));
+afterAll(() => closeRayHead());
 
 describe("hostile words in extraArgs reach vLLM verbatim and inert (bash + stubs)", () => {
   for (const { id, c, role } of shapes()) {

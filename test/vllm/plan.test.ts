@@ -150,11 +150,13 @@ describe("multi node (LeaderWorkerSet)", () => {
   it("mp: leader and headless workers wired by shell ${LWS_*}, never kubelet $(LWS_*)", () => {
     const [leader, worker] = templates(homelab()).map(({ t }) => script(t));
     const wiring =
-      '--nnodes "${LWS_GROUP_SIZE}" --node-rank "${LWS_WORKER_INDEX}" --master-addr "${LWS_LEADER_ADDRESS}" --master-port 29501';
+      '--nnodes "${LWS_GROUP_SIZE}" --node-rank "${LWS_WORKER_INDEX}" --master-addr "${master_addr}" --master-port 29501';
+    // Without a link map the master is the leader's DNS name.
+    for (const s of [leader, worker]) expect(s).toContain('master_addr="${LWS_LEADER_ADDRESS}"');
     expect(leader).toContain(wiring);
     expect(leader).not.toContain("--headless");
     expect(worker).toContain(`${wiring} --headless`);
-    expect(worker).toMatch(/until getent hosts "\$\{LWS_LEADER_ADDRESS\}"/);
+    expect(worker).toMatch(/until getent ahostsv4 "\$\{LWS_LEADER_ADDRESS\}"/);
     for (const s of [leader, worker]) {
       expect(s).not.toMatch(/\$\(LWS_/);
       expect(s).not.toContain("--distributed-executor-backend");
@@ -172,7 +174,8 @@ describe("multi node (LeaderWorkerSet)", () => {
     expect(leader.indexOf("ray_nodes")).toBeLessThan(leader.indexOf("exec vllm serve"));
     expect(leader).toContain("--distributed-executor-backend ray");
     expect(leader).not.toContain("--nnodes");
-    expect(worker).toContain('exec ray start --address="${LWS_LEADER_ADDRESS}:6379" --block');
+    expect(worker).toContain('master_addr="${LWS_LEADER_ADDRESS}"');
+    expect(worker).toContain('exec ray start --address="${master_addr}:6379" --block');
     expect(worker).not.toContain("vllm serve");
   });
 
