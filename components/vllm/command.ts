@@ -137,13 +137,15 @@ function lookUp(variable: string, address: string, what: string): string[] {
  */
 function masterLines(c: VllmServerConfig, role: VllmRole): string[] {
   const map = c.network.linkAddresses;
-  if (!map) return ['master_addr="${LWS_LEADER_ADDRESS}"'];
+  // A Ray head dials no master: it is one.
+  const leaderDials = c.launcher === "mp";
+  if (!map) return role === "leader" && !leaderDials ? [] : ['master_addr="${LWS_LEADER_ADDRESS}"'];
   const own = [
     ...linkAddressFunction(map),
     ...lookUp("VLLM_HOST_IP", `\${${NODE_ADDRESS_ENV}}`, "this node"),
     "export VLLM_HOST_IP",
   ];
-  if (role === "leader") return [...own, 'master_addr="${VLLM_HOST_IP}"'];
+  if (role === "leader") return leaderDials ? [...own, 'master_addr="${VLLM_HOST_IP}"'] : own;
   // Under host networking the leader's name resolves to its node's address: map that.
   return [
     ...own,

@@ -67,6 +67,7 @@ describe("network profiles", () => {
     expect(envOf(p)).toEqual({
       NCCL_DEBUG: "WARN",
       NCCL_SOCKET_IFNAME: "enp1s0f1np1",
+      VLLM_PORT: "29600",
       GLOO_SOCKET_IFNAME: "enp1s0f1np1",
       NCCL_IB_HCA: "rocep1s0f1,roceP2p1s0f1",
       NCCL_IB_DISABLE: "0",
