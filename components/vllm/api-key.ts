@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import { z } from "zod";
-import { parseOrThrow } from "../validation";
+import { ConfigError, parseOrThrow } from "../validation";
 import { DEFAULT_API_KEY_SECRET_KEY } from "./args";
 
 /** Default name of the API-key Secret. */
@@ -83,6 +83,26 @@ export function apiKeySecret<T>(
   };
 }
 
+/** Fewest characters a configured key may have. */
+export const MIN_API_KEY_LENGTH = 16;
+
+/**
+ * A configured key, checked: vLLM switches authentication OFF for an empty key, and a key
+ * with spaces or control characters cannot travel in an `Authorization` header.
+ * @throws ConfigError naming `apiKey` (the stack key), never echoing the value.
+ */
+export function checkedApiKey(key: string): string {
+  if (key.length < MIN_API_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new ConfigError("VllmApiKey", [
+      {
+        path: "apiKey",
+        message: `must be at least ${MIN_API_KEY_LENGTH} printable characters without spaces (an empty key would turn vLLM's authentication off); or unset it to generate one`,
+      },
+    ]);
+  }
+  return key;
+}
+
 /** Arguments of {@link VllmApiKey}. */
 export interface VllmApiKeyArgs {
   /** Namespace of the Secret: the one the vLLM pods run in. Required. */
@@ -118,21 +138,18 @@ export class VllmApiKey extends pulumi.ComponentResource {
     super("llm-serving:index:VllmApiKey", name, {}, opts);
     const value =
       args.apiKey !== undefined
-        ? pulumi.secret(args.apiKey)
+        ? pulumi.secret(pulumi.output(args.apiKey).apply(checkedApiKey))
         : new random.RandomPassword(
             `${name}-generated`,
             // Letters and digits only: the key travels in an HTTP header and in shell variables.
             { length: GENERATED_API_KEY_LENGTH, special: false },
             { parent: this },
           ).result;
-    const secret = apiKeySecret(
-      { namespace: args.namespace, name: args.name, key: args.key },
-      pulumi.secret(value),
+    const created = new k8s.core.v1.Secret(
+      name,
+      { ...planned.manifest, stringData: { [planned.ref.key]: pulumi.secret(value) } },
+      { parent: this, additionalSecretOutputs: ["data", "stringData"] },
     );
-    const created = new k8s.core.v1.Secret(name, secret.manifest, {
-      parent: this,
-      additionalSecretOutputs: ["data", "stringData"],
-    });
     this.secretName = created.metadata.name;
     this.secretKey = pulumi.output(planned.ref.key);
     this.apiKey = pulumi.secret(value);

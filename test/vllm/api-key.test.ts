@@ -9,7 +9,12 @@ import {
   unwrapSecrets,
 } from "../../cli/recorder";
 import { ConfigError } from "../../components/validation";
-import { apiKeySecret, GENERATED_API_KEY_LENGTH, VllmApiKey } from "../../components/vllm/api-key";
+import {
+  apiKeySecret,
+  checkedApiKey,
+  GENERATED_API_KEY_LENGTH,
+  VllmApiKey,
+} from "../../components/vllm/api-key";
 import { API_KEY_ENV } from "../../components/vllm/workload";
 import { expectValidManifest } from "../support/k8s-schema";
 import { outputIsSecret, outputValue } from "../support/outputs";
@@ -58,6 +63,27 @@ describe("apiKeySecret (pure)", () => {
         "apiKey.namespace",
       ]);
     }
+  });
+});
+
+describe("checkedApiKey", () => {
+  it("refuses keys that would switch auth off or break the header, naming apiKey", () => {
+    for (const bad of [
+      "",
+      "short",
+      "has a space in it 0123",
+      "tab\there-0123456789",
+      "ünïcødé-0123456789",
+    ]) {
+      try {
+        checkedApiKey(bad);
+        expect.unreachable(bad);
+      } catch (e) {
+        expect((e as ConfigError).problems.map((p) => p.path)).toEqual(["apiKey"]);
+        if (bad) expect((e as Error).message).not.toContain(bad);
+      }
+    }
+    expect(checkedApiKey(GIVEN)).toBe(GIVEN);
   });
 });
 
