@@ -6,17 +6,28 @@
 export const versions = {
   /** MicroK8s snap channel, the same on every node (mixing channels is version skew). */
   microk8sChannel: "1.36/stable",
-  /** NVIDIA GPU Operator Helm chart. >= v25.10.0: older device plugins crash on GB10 (DGX Spark). */
-  gpuOperatorChart: "v25.10.1",
-  /** LeaderWorkerSet controller release (Helm chart / manifests). */
+  /**
+   * NVIDIA GPU Operator Helm chart. >= v25.10.0: older device plugins crash on GB10 (DGX
+   * Spark). v26.7.0 ships device plugin v0.20.0, container toolkit v1.20.0 and driver
+   * 595.91.07 (>= 580, what CUDA 13 images need) in its values.yaml.
+   */
+  gpuOperatorChart: "v26.7.0",
+  /**
+   * LeaderWorkerSet controller release (Helm chart / manifests): the newest release tag of
+   * kubernetes-sigs/lws that could be checked (no v0.11.0 tag found).
+   */
   leaderWorkerSet: "v0.10.0",
   /**
    * Upstream vLLM OpenAI server image (CUDA 13 build: driver >= 580; `-cu129` tags exist for
    * older drivers). >= v0.11.1 for Ray-less multi-node (`--nnodes`, vllm-project/vllm#23691).
+   * v0.31.0: the release NGC 26.10 packages, so both stacks run the same vLLM.
    */
-  vllmImage: "vllm/vllm-openai:v0.30.0",
+  vllmImage: "vllm/vllm-openai:v0.31.0",
   /** NVIDIA's NGC vLLM container (arm64 + sm_121/GB10 builds); 26.10 ships vLLM 0.31.0. */
   ngcVllmImage: "nvcr.io/nvidia/vllm:26.10-py3",
-  /** GKE's NCCL gIB plugin installer image for A3 Ultra RDMA. */
+  /**
+   * GKE's NCCL gIB plugin installer image for A3 Ultra RDMA: the tag Google's own manifest
+   * (container-engine-accelerators `gpudirect-rdma/nccl-rdma-installer.yaml`) installs.
+   */
   gibInstallerImage: "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1",
 } as const;

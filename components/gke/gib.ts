@@ -5,7 +5,7 @@ import { H200_ACCELERATOR } from "./cluster-args";
 export const GIB_INSTALLER_NAME = "nccl-rdma-installer";
 /** Host directory the installer fills with the gIB NCCL plugin and `scripts/set_nccl_env.sh`. */
 export const GIB_INSTALL_HOST_PATH = "/home/kubernetes/bin/gib";
-/** Host directory of the GKE-installed NVIDIA libraries, which also receive gIB's NCCL. */
+/** Host directory of the GKE-installed NVIDIA libraries, which also receive gIB's libraries. */
 export const NVIDIA_LIB_HOST_PATH = "/home/kubernetes/bin/nvidia/lib64";
 /** Pause image of GKE's published manifest, pinned by digest there. */
 export const GKE_PAUSE_IMAGE =
@@ -81,9 +81,10 @@ export function gibInstallerDaemonSet(options: GibInstallerOptions): IDaemonSet 
               args: [
                 [
                   "set -ex",
-                  // --install-nccl: also gIB's NCCL build, which set_nccl_env.sh and the
-                  // gke-rdma profile's LD_LIBRARY_PATH put first.
-                  "/scripts/container_entry.sh install --install-nccl",
+                  // No --install-nccl, as Google's manifest since May 2026: NCCL itself comes
+                  // from the serving image (one image per group, so one NCCL in every pod);
+                  // the host only gets the gIB network plugin.
+                  "/scripts/container_entry.sh install",
                   `cp -r /var/lib/gib/lib64/. /usr/local${NVIDIA_LIB_HOST_PATH}`,
                   `cp -r /var/lib/gib/. /usr/local${GIB_INSTALL_HOST_PATH}`,
                   'echo "installation finishes"',

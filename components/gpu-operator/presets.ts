@@ -68,7 +68,9 @@ export function microk8sPreset(): HelmValues {
 
 /**
  * GKE Standard with Google's driver installer, as NVIDIA documents for GKE: driver disabled,
- * toolkit and driver root under {@link GKE_NVIDIA_DIR}, CDI on and default. The node pool
+ * toolkit and driver root under {@link GKE_NVIDIA_DIR}, CDI on (since chart v26.3.0
+ * `cdi.enabled` also makes CDI the default injection; `cdi.default` is gone, and v26.7.0's
+ * ClusterPolicy template no longer reads it: NVIDIA/gpu-operator#2263). The node pool
  * must be created with `gpu-driver-version=disabled` and the node label
  * `gke-no-default-nvidia-gpu-device-plugin=true`, and Google's driver installer DaemonSet
  * applied; the namespace needs a ResourceQuota admitting system-node-critical pods (the
@@ -81,7 +83,7 @@ export function gkePreset(): HelmValues {
     driver: { enabled: false },
     hostPaths: { driverInstallDir: GKE_NVIDIA_DIR },
     toolkit: { installDir: GKE_NVIDIA_DIR },
-    cdi: { enabled: true, default: true },
+    cdi: { enabled: true },
   };
 }
 

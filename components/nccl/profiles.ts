@@ -195,7 +195,7 @@ export const GIB_MOUNT_PATH = "/usr/local/gib";
 export const GKE_NVIDIA_HOST_PATH = "/home/kubernetes/bin/nvidia";
 /** Where pods mount GKE's NVIDIA libraries. */
 export const GKE_NVIDIA_MOUNT_PATH = "/usr/local/nvidia";
-/** Library directories gke-rdma pods put first: gIB's NCCL build, then GKE's driver libraries. */
+/** Library directories gke-rdma pods put first: the gIB NCCL plugin, then GKE's driver libraries. */
 export const GKE_LD_LIBRARY_PATH = `${GIB_MOUNT_PATH}/lib64:${GKE_NVIDIA_MOUNT_PATH}/lib64`;
 
 /**

@@ -84,10 +84,10 @@ describe("gIB installer DaemonSet", () => {
     });
     expect(pod?.volumes?.find((v) => v.name === "gib")?.hostPath?.path).toBe(GIB_INSTALL_HOST_PATH);
     expect(pod?.initContainers?.[0]?.image).toBe(versions.gibInstallerImage);
-    // gIB's own NCCL build too: set_nccl_env.sh and the gke-rdma LD_LIBRARY_PATH expect it.
-    expect(pod?.initContainers?.[0]?.args?.[0]).toContain(
-      "container_entry.sh install --install-nccl",
-    );
+    // The plugin only, as Google's manifest: NCCL comes from the serving image.
+    const script = pod?.initContainers?.[0]?.args?.[0] ?? "";
+    expect(script).toContain("/scripts/container_entry.sh install\n");
+    expect(script).not.toContain("--install-nccl");
   });
 
   it("pins the installer image by tag", () => {

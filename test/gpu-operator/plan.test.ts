@@ -24,9 +24,6 @@ const chartDefaults = (
   chartDefaultsText === undefined ? {} : parse(chartDefaultsText)
 ) as HelmValues;
 
-/** Keys the chart's clusterpolicy template reads although values.yaml does not list them. */
-const TEMPLATE_ONLY_KEYS = new Set(["cdi.default"]);
-
 /** Dotted paths of every map key in `values` (lists are leaves). */
 function keyPaths(values: HelmValues, prefix = ""): string[] {
   return Object.entries(values).flatMap(([k, v]) => {
@@ -61,9 +58,7 @@ describe("presets", () => {
     "%s only sets keys the pinned chart knows",
     (preset) => {
       const plan = gpuOperatorPlan({ preset, dcgmExporter: true, serviceMonitor: true });
-      const unknown = keyPaths(plan.release.values).filter(
-        (p) => !has(chartDefaults, p) && !TEMPLATE_ONLY_KEYS.has(p),
-      );
+      const unknown = keyPaths(plan.release.values).filter((p) => !has(chartDefaults, p));
       expect(unknown).toEqual([]);
     },
   );
@@ -86,12 +81,13 @@ describe("presets", () => {
     expect(Object.keys(env)).not.toContain("CONTAINERD_RUNTIME_CLASS");
   });
 
-  it("gke: driver off, NVIDIA files under /home/kubernetes/bin/nvidia, CDI default", () => {
+  it("gke: driver off, NVIDIA files under /home/kubernetes/bin/nvidia, CDI on", () => {
     const values = gpuOperatorPresetValues("gke");
     expect(values.driver.enabled).toBe(false);
     expect(values.hostPaths.driverInstallDir).toBe("/home/kubernetes/bin/nvidia");
     expect(values.toolkit.installDir).toBe("/home/kubernetes/bin/nvidia");
-    expect(values.cdi).toEqual({ enabled: true, default: true });
+    // cdi.default left the chart in v26.3.0 (cdi.enabled makes CDI the default).
+    expect(values.cdi).toEqual({ enabled: true });
   });
 
   it("generic is the chart defaults", () => {
