@@ -52,13 +52,16 @@ export function prepareCheckout(): { root: string; providerDir: string } {
   return { root, providerDir };
 }
 
-/** Starts the plugin as the language host does and waits for its port. */
-export async function launchPlugin(): Promise<LaunchedPlugin> {
+/**
+ * Starts the plugin as the language host does and waits for its port.
+ * @param args what the engine passes after the directory (its own address, for Construct).
+ */
+export async function launchPlugin(args: string[] = []): Promise<LaunchedPlugin> {
   const { root, providerDir } = prepareCheckout();
   const runPlugin = require.resolve("@pulumi/pulumi/cmd/run-plugin", { paths: [providerDir] });
   const userDir = join(root, "user-program");
   mkdirSync(userDir);
-  const child = spawn(process.execPath, [runPlugin, providerDir], {
+  const child = spawn(process.execPath, [runPlugin, providerDir, ...args], {
     cwd: userDir,
     stdio: ["ignore", "pipe", "pipe"],
   });

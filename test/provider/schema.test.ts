@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { GetSchemaRequest, type GetSchemaResponse } from "@pulumi/pulumi/proto/provider_pb";
+import {
+  ConstructRequest,
+  type ConstructResponse,
+  GetSchemaRequest,
+  type GetSchemaResponse,
+} from "@pulumi/pulumi/proto/provider_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CAPACITY_MODES, NETWORKING_MODES, RELEASE_CHANNELS } from "../../components/gke/config";
@@ -10,6 +16,7 @@ import { NCCL_DEBUG_LEVELS, NETWORK_PROFILE_NAMES } from "../../components/nccl/
 import { VllmLauncher } from "../../components/vllm/args";
 import rootPackage from "../../package.json";
 import providerPackage from "../../provider/package.json";
+import { type MockMonitor, startMockMonitor } from "./mock-monitor";
 import { type LaunchedPlugin, launchPlugin, REPO_ROOT, stopPlugin, unary } from "./plugin";
 
 interface SchemaProperty {
@@ -42,10 +49,13 @@ interface Schema {
 
 const TOKEN = "llm-serving:index";
 let plugin: LaunchedPlugin | undefined;
+let monitor: MockMonitor | undefined;
 let schema: Schema;
 
 beforeAll(async () => {
-  plugin = await launchPlugin();
+  // The engine passes its address to the plugin; here the mock engine + monitor's.
+  monitor = await startMockMonitor("consumer", "dev");
+  plugin = await launchPlugin([monitor.endpoint]);
   const response = await unary<GetSchemaRequest, GetSchemaResponse>(
     plugin.client.getSchema.bind(plugin.client),
     new GetSchemaRequest(),
@@ -53,7 +63,10 @@ beforeAll(async () => {
   schema = JSON.parse(response.getSchema());
 }, 240_000);
 
-afterAll(() => stopPlugin(plugin));
+afterAll(() => {
+  stopPlugin(plugin);
+  monitor?.stop();
+});
 
 function input(component: string, property: string): SchemaProperty {
   const prop = schema.resources[`${TOKEN}:${component}`]?.inputProperties[property];
@@ -164,6 +177,54 @@ describe("schema typing", () => {
     }
     // Values the components decide on stay plain: their checks run before anything exists.
     expect(input("GpuOperator", "version").plain).toBe(true);
+  });
+});
+
+/** Pulumi's marker for a secret value on the wire (sdk/nodejs/runtime/rpc.ts `specialSigKey`). */
+const SECRET_SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
+
+describe("Construct over gRPC (a program in another language creating a component)", () => {
+  it("creates HuggingFaceToken's Secret with the token secret although it was passed plain", async () => {
+    const req = new ConstructRequest();
+    req.setProject("consumer");
+    req.setStack("dev");
+    req.setOrganization("organization");
+    req.setParallel(1);
+    req.setMonitorendpoint(monitor?.endpoint ?? "");
+    req.setType(`${TOKEN}:HuggingFaceToken`);
+    req.setName("hf");
+    req.setInputs(Struct.fromJavaScript({ token: "hf_plain_value", namespace: "llm" }));
+    req.setAcceptsOutputValues(true);
+    const client = plugin?.client;
+    const res = await unary<ConstructRequest, ConstructResponse>(
+      client?.construct.bind(client) as never,
+      req,
+    );
+    expect(res.getUrn()).toBe(`urn:pulumi:dev::consumer::${TOKEN}:HuggingFaceToken::hf`);
+    expect(res.getState()?.toJavaScript()).toEqual({ secretName: "hf-token", secretKey: "token" });
+    const secret = monitor?.registrations.find((r) => r.type === "kubernetes:core/v1:Secret");
+    expect(secret?.object.metadata).toMatchObject({ name: "hf-token", namespace: "llm" });
+    // The whole stringData travels as a secret: state and outputs keep it encrypted.
+    expect(secret?.object.stringData).toEqual({
+      ...SECRET_SIG,
+      value: { token: "hf_plain_value" },
+    });
+  });
+
+  it("rejects bad input with the component's ConfigError, registering nothing", async () => {
+    const before = monitor?.registrations.length;
+    const req = new ConstructRequest();
+    req.setProject("consumer");
+    req.setStack("dev");
+    req.setMonitorendpoint(monitor?.endpoint ?? "");
+    req.setType(`${TOKEN}:GpuOperator`);
+    req.setName("gpu");
+    req.setInputs(Struct.fromJavaScript({ preset: "k3s" }));
+    const client = plugin?.client;
+    await expect(
+      unary<ConstructRequest, ConstructResponse>(client?.construct.bind(client) as never, req),
+    ).rejects.toThrow(/preset/);
+    expect(monitor?.registrations.length).toBe(before);
   });
 });
 
