@@ -108,7 +108,7 @@ export const configKeys = {
     default: [],
     stack: "homelab",
     description:
-      "GPU workers, one object each: name (hostname, its identity), host, hostKey, roceAddress.",
+      "GPU workers, one object each: name (hostname, its identity), host, hostKey, roceAddress, and nodeAddress (its InternalIP) when host is not an IPv4.",
   },
   roceInterface: {
     type: "string",

@@ -33,6 +33,12 @@ export interface HomelabWorker {
    * and the torch master port belong (`VLLM_HOST_IP`, master address).
    */
   roceAddress: string;
+  /**
+   * IPv4 of the worker as Kubernetes reports it (its `InternalIP`, the kubelet's address on
+   * the LAN): the key under which its pods find their RoCE address. Defaults to `host` when
+   * that is an IPv4 address.
+   */
+  nodeAddress?: string;
 }
 
 /** The validated home-lab stack settings. */
@@ -43,6 +49,11 @@ export interface HomelabSettings {
   workers: HomelabWorker[];
   roceInterface: string;
   roceHcas: string[];
+  /**
+   * Each GPU worker's Kubernetes address → its RoCE address: vLLM's `VLLM_HOST_IP` and the
+   * master address are looked up here at pod start, so control traffic uses the link.
+   */
+  linkAddresses: Record<string, string>;
   /** `NCCL_DEBUG` of the vLLM pods. */
   ncclDebug: (typeof NCCL_DEBUG_LEVELS)[number];
   microk8sChannel: string;
@@ -81,8 +92,23 @@ const worker = z
     roceAddress: z
       .string({ message: "required: the worker's IPv4 on the RoCE link" })
       .regex(IPV4, "must be the worker's IPv4 on the RoCE link"),
+    nodeAddress: z
+      .string()
+      .regex(IPV4, "must be the worker's IPv4 as Kubernetes reports it (kubectl get nodes -o wide)")
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((w, ctx) => {
+    // The pods key their RoCE address by the node's InternalIP; a DNS-name host gives none.
+    if (w.nodeAddress === undefined && !IPV4.test(w.host)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["nodeAddress"],
+        message:
+          "required when host is not an IPv4 address: the worker's INTERNAL-IP from kubectl get nodes -o wide",
+      });
+    }
+  });
 
 const schema = z
   .object({
@@ -142,8 +168,10 @@ const schema = z
       const seen = new Map<string, string>([[c.controllerHost, "controllerHost"]]);
       if (c.controllerName) seen.set(c.controllerName, "controllerName");
       c.workers.forEach((w, i) => {
-        for (const field of ["name", "host", "roceAddress"] as const) {
+        for (const field of ["name", "host", "roceAddress", "nodeAddress"] as const) {
           const value = w[field];
+          // An explicit nodeAddress equal to the worker's own IPv4 host names no other machine.
+          if (value === undefined || (field === "nodeAddress" && value === w.host)) continue;
           const first = seen.get(value);
           if (first !== undefined) {
             ctx.addIssue({
@@ -199,6 +227,9 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
     workers,
     roceInterface: c.roceInterface,
     roceHcas: c.roceHcas,
+    linkAddresses: Object.fromEntries(
+      workers.map((w) => [w.nodeAddress ?? w.host, w.roceAddress] as const),
+    ),
     ncclDebug: c.ncclDebug,
     microk8sChannel: c.microk8sChannel || versions.microk8sChannel,
     gpuOperatorChart: c.gpuOperatorChart || versions.gpuOperatorChart,

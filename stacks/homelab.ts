@@ -25,6 +25,7 @@ export function homelabNetwork(s: HomelabSettings): NetworkArgs {
     profile: "roce-hostnet",
     socketInterface: s.roceInterface,
     ibHcas: s.roceHcas,
+    linkAddresses: s.linkAddresses,
     ncclDebug: s.ncclDebug,
   };
 }

@@ -9,6 +9,7 @@ const spark = (n: number) => ({
   host: `spark-${n}.lan`,
   hostKey: HOST_KEYS[n],
   roceAddress: `192.168.100.${n}`,
+  nodeAddress: `10.0.0.${20 + n}`,
 });
 const lab = {
   controllerHost: "10.0.0.10",
@@ -29,6 +30,7 @@ describe("homelabSettings", () => {
     });
     expect(s.workers).toEqual([spark(1), spark(2)]);
     expect(s.workers.map((w) => w.roceAddress)).toEqual(["192.168.100.1", "192.168.100.2"]);
+    expect(s.linkAddresses).toEqual({ "10.0.0.21": "192.168.100.1", "10.0.0.22": "192.168.100.2" });
     expect(s.roceHcas).toEqual(["rocep1s0f0", "roceP2p1s0f0"]);
     expect(s.ncclDebug).toBe("WARN");
     expect(s.tensorParallel).toBe(2);
@@ -71,6 +73,18 @@ describe("homelabSettings", () => {
     expect(p.controllerHost).toMatch(/pulumi config set controllerHost/);
     expect(p.controllerHostKey).toMatch(/ssh-keyscan -t ed25519/);
     expect(p["workers[1].hostKey"]).toMatch(/starts with a host name/);
+  });
+
+  it("keys each worker's RoCE address by its Kubernetes address: host when it is an IPv4", () => {
+    const { nodeAddress: _, ...byIp } = { ...spark(1), host: "10.0.0.31" };
+    const s = homelabSettings(
+      raw({ ...lab, workers: [byIp, { ...spark(2), nodeAddress: "10.0.0.32" }] }),
+    );
+    expect(s.linkAddresses).toEqual({ "10.0.0.31": "192.168.100.1", "10.0.0.32": "192.168.100.2" });
+    const { nodeAddress: __, ...byName } = spark(1);
+    const p = problems(() => homelabSettings(raw({ ...lab, workers: [byName, spark(2)] })));
+    expect(Object.keys(p)).toEqual(["workers[0].nodeAddress"]);
+    expect(p["workers[0].nodeAddress"]).toMatch(/INTERNAL-IP/);
   });
 
   it("rejects a machine, name or RoCE address listed twice", () => {
