@@ -37,11 +37,18 @@ export const FAKE_GKE_ENDPOINT = "203.0.113.10";
 /** The project id used where a GCP resource or invoke names none. */
 export const FAKE_GCP_PROJECT = "plan-project";
 
+/** The password `plan` hands out for a `random.RandomPassword` (Grafana's admin password). */
+export const FAKE_PASSWORD = "plan-fake-password-0000";
+
 /**
  * Every fabricated string that may stand in for a secret (a kubeconfig printed by a command,
  * a token). `plan` redacts them wherever they end up inside a secret value.
  */
-export const FABRICATED_SECRETS: readonly string[] = [FAKE_KUBECONFIG, FAKE_CA_CERTIFICATE];
+export const FABRICATED_SECRETS: readonly string[] = [
+  FAKE_KUBECONFIG,
+  FAKE_CA_CERTIFICATE,
+  FAKE_PASSWORD,
+];
 
 /**
  * The physical name a provider would give a resource that sets none: the logical name plus a
@@ -86,6 +93,7 @@ function gcpProject(inputs: State): string {
 const BY_TYPE: Record<string, Fabricator> = {
   "command:remote:Command": (_n, inputs) => commandOutputs(inputs),
   "command:local:Command": (_n, inputs) => commandOutputs(inputs),
+  "random:index/randomPassword:RandomPassword": () => ({ result: FAKE_PASSWORD }),
   "kubernetes:helm.sh/v3:Release": (name, inputs) => {
     const release = typeof inputs.name === "string" ? inputs.name : autoName(name);
     const namespace = typeof inputs.namespace === "string" ? inputs.namespace : "default";

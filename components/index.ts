@@ -25,6 +25,7 @@ export * from "./model/cache";
 export * from "./model/claim";
 export * from "./model/components";
 export * from "./model/token";
+export * from "./monitoring";
 export * from "./namespace";
 export * from "./nccl/profiles";
 export * from "./nfs/export";

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { GkeGpuCluster } from "../components/gke/cluster";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { HuggingFaceToken } from "../components/model/components";
+import { Monitoring } from "../components/monitoring/monitoring";
 import type { PodSecurityLevel } from "../components/namespace";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
@@ -18,7 +19,8 @@ import { readRawConfig } from "./raw-config";
  */
 export function gke() {
   const config = new pulumi.Config();
-  const s = gkeSettings(readRawConfig((key) => config.get(key)));
+  const raw = readRawConfig((key) => config.get(key));
+  const s = gkeSettings(raw);
   const hfToken = config.requireSecret("hfToken");
 
   const cluster = new GkeGpuCluster("gke", {
@@ -73,10 +75,33 @@ export function gke() {
     }));
   }
 
+  // In-cluster Prometheus + Grafana, as in the home lab (one set of dashboards, rules and
+  // scrape objects). GPU metrics on GKE come from GKE's managed DCGM package (Cloud Monitoring).
+  const monitoring = raw.monitoring
+    ? new Monitoring(
+        "monitoring",
+        {
+          servers: s.models.map((m) => ({
+            name: m.name,
+            namespace: namespaceOf(s, m).name,
+            nodes: m.nodes,
+          })),
+        },
+        { provider, dependsOn: [cluster] },
+      )
+    : undefined;
+
   return {
     clusterName: cluster.clusterName,
     kubeconfig: cluster.kubeconfig,
     nodeServiceAccountEmail: cluster.nodeServiceAccountEmail,
     models,
+    ...(monitoring
+      ? {
+          grafana: monitoring.grafanaPortForward,
+          grafanaAdminUser: monitoring.grafanaAdminUser,
+          grafanaAdminPassword: monitoring.grafanaAdminPassword,
+        }
+      : {}),
   };
 }

@@ -5,6 +5,8 @@ import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { MicroK8sCluster } from "../components/microk8s/cluster";
 import type { ModelCacheArgs } from "../components/model/cache";
 import { HuggingFaceToken, ModelCache } from "../components/model/components";
+import { Monitoring } from "../components/monitoring/monitoring";
+import { dcgmServiceMonitorValues } from "../components/monitoring/scrape";
 import type { NetworkArgs } from "../components/nccl/profiles";
 import { NfsExport } from "../components/nfs/export";
 import { VllmServer } from "../components/vllm/server";
@@ -35,7 +37,8 @@ export function homelabNetwork(s: HomelabSettings): NetworkArgs {
  */
 export function homelab() {
   const config = new pulumi.Config();
-  const s = homelabSettings(readRawConfig((key) => config.get(key)));
+  const raw = readRawConfig((key) => config.get(key));
+  const s = homelabSettings(raw);
   const sshPrivateKey = config.requireSecret("sshPrivateKey");
   const hfToken = config.requireSecret("hfToken");
 
@@ -65,10 +68,22 @@ export function homelab() {
   const provider = new k8s.Provider("homelab", { kubeconfig: cluster.kubeconfig });
   const inCluster = { provider, dependsOn: [cluster] };
 
+  // Prometheus first: the GPU Operator's DCGM ServiceMonitor needs the CRDs it installs.
+  const monitoring = raw.monitoring
+    ? new Monitoring(
+        "monitoring",
+        { servers: [{ name: "vllm", namespace: s.namespace, nodes: s.workers.length }] },
+        inCluster,
+      )
+    : undefined;
   const gpuOperator = new GpuOperator(
     "gpu-operator",
-    { preset: "microk8s", version: s.gpuOperatorChart },
-    inCluster,
+    {
+      preset: "microk8s",
+      version: s.gpuOperatorChart,
+      ...(monitoring ? { values: dcgmServiceMonitorValues() } : {}),
+    },
+    monitoring ? { provider, dependsOn: [cluster, monitoring] } : inCluster,
   );
   const lws = new LeaderWorkerSetOperator("lws", { version: s.lwsVersion }, inCluster);
 
@@ -173,5 +188,12 @@ export function homelab() {
         model: s.servedModelName,
       }),
     ),
+    ...(monitoring
+      ? {
+          grafana: monitoring.grafanaPortForward,
+          grafanaAdminUser: monitoring.grafanaAdminUser,
+          grafanaAdminPassword: monitoring.grafanaAdminPassword,
+        }
+      : {}),
   };
 }

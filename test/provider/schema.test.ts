@@ -83,6 +83,7 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
         "GkeGpuCluster",
         "GpuOperator",
         "HuggingFaceToken",
+        "Monitoring",
         "LeaderWorkerSetOperator",
         "MicroK8sCluster",
         "ModelCache",
