@@ -9,6 +9,7 @@ import { Monitoring } from "../components/monitoring/monitoring";
 import { dcgmServiceMonitorValues } from "../components/monitoring/scrape";
 import type { NetworkArgs } from "../components/nccl/profiles";
 import { NfsExport } from "../components/nfs/export";
+import type { VllmServerArgs } from "../components/vllm/args";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
 import { type HomelabSettings, homelabSettings } from "./homelab-settings";
@@ -28,6 +29,47 @@ export function homelabNetwork(s: HomelabSettings): NetworkArgs {
     ibHcas: s.roceHcas,
     ncclDebug: s.ncclDebug,
   };
+}
+
+/**
+ * The home lab's vLLM server: one model tensor-parallel across the GPU workers over the RoCE
+ * link. Pure, so the benchmark CLI measures exactly the server the stack deploys.
+ */
+export function homelabServer(s: HomelabSettings, modelCache: ModelCacheArgs): VllmServerArgs {
+  const network = homelabNetwork(s);
+  return {
+    name: "vllm",
+    model: { id: s.model, servedName: s.servedModelName },
+    image: s.image,
+    parallelism: {
+      tensor: s.tensorParallel,
+      pipeline: 1,
+      nodes: s.workers.length,
+      gpusPerNode: 1,
+    },
+    // GB10 shares system memory with the CPU: vLLM's default 0.9 leaves the host too little
+    // and NVIDIA's DGX Spark notes report out-of-memory kills.
+    engine: { maxModelLen: s.maxModelLen, gpuMemoryUtilization: 0.7 },
+    network,
+    launcher: "mp",
+    modelCache,
+    tokenSecret: { name: TOKEN_SECRET },
+    namespace: s.namespace,
+    port: PORT,
+    // The GPU Operator's RuntimeClass; its toolkit adds the `nvidia` containerd runtime.
+    runtimeClassName: "nvidia",
+    nodeSelector: { "nvidia.com/gpu.present": "true" },
+    gpuType: s.gpuType,
+  };
+}
+
+/** Where the home lab's model cache lives, as VllmServer takes it (the objects are the stack's). */
+export function homelabModelCache(s: HomelabSettings): ModelCacheArgs {
+  if (s.modelCache.kind === "pvc") return { claimName: "model-cache" };
+  if (s.modelCache.kind === "nfs") {
+    return { nfsServer: s.modelCache.server, nfsPath: s.modelCache.path };
+  }
+  return { hostPath: s.modelCache.path };
 }
 
 /**
@@ -100,7 +142,7 @@ export function homelab() {
     inNamespace,
   );
 
-  let modelCache: ModelCacheArgs;
+  const modelCache = homelabModelCache(s);
   const cacheDeps: pulumi.Resource[] = [];
   if (s.modelCache.kind === "pvc") {
     const claim = new ModelCache(
@@ -114,7 +156,6 @@ export function homelab() {
       inNamespace,
     );
     cacheDeps.push(claim);
-    modelCache = { claimName: "model-cache" };
   } else if (s.modelCache.kind === "nfs") {
     cacheDeps.push(
       new NfsExport(
@@ -141,39 +182,12 @@ export function homelab() {
         { dependsOn: cluster.preflights },
       ),
     );
-    modelCache = { nfsServer: s.modelCache.server, nfsPath: s.modelCache.path };
-  } else {
-    modelCache = { hostPath: s.modelCache.path };
   }
 
-  const server = new VllmServer(
-    "vllm",
-    {
-      name: "vllm",
-      model: { id: s.model, servedName: s.servedModelName },
-      image: s.image,
-      parallelism: {
-        tensor: s.tensorParallel,
-        pipeline: 1,
-        nodes: s.workers.length,
-        gpusPerNode: 1,
-      },
-      // GB10 shares system memory with the CPU: vLLM's default 0.9 leaves the host too little
-      // and NVIDIA's DGX Spark notes report out-of-memory kills.
-      engine: { maxModelLen: s.maxModelLen, gpuMemoryUtilization: 0.7 },
-      network,
-      launcher: "mp",
-      modelCache,
-      tokenSecret: { name: TOKEN_SECRET },
-      namespace: s.namespace,
-      port: PORT,
-      // The GPU Operator's RuntimeClass; its toolkit adds the `nvidia` containerd runtime.
-      runtimeClassName: "nvidia",
-      nodeSelector: { "nvidia.com/gpu.present": "true" },
-      gpuType: s.gpuType,
-    },
-    { provider, dependsOn: [gpuOperator, lws, token, ...cacheDeps] },
-  );
+  const server = new VllmServer("vllm", homelabServer(s, modelCache), {
+    provider,
+    dependsOn: [gpuOperator, lws, token, ...cacheDeps],
+  });
 
   return {
     kubeconfig: cluster.kubeconfig,

@@ -81,6 +81,7 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
     expect(Object.keys(schema.resources).sort()).toEqual(
       [
         "GkeGpuCluster",
+        "VllmBenchmark",
         "GpuOperator",
         "HuggingFaceToken",
         "Monitoring",
