@@ -41,6 +41,10 @@ export async function main(argv: string[], out: Output): Promise<number> {
     const { runSize } = require("./size") as typeof import("./size");
     return runSize(rest, out);
   }
+  if (command === "benchmark") {
+    const { runBenchmark } = require("./benchmark") as typeof import("./benchmark");
+    return runBenchmark(rest, out);
+  }
   if (command === "report") {
     const { runReport } = require("./report") as typeof import("./report");
     return runReport(rest, out);
