@@ -1,13 +1,13 @@
 /**
  * The vLLM servers a stack deploys, from its config file, through the same pure functions
- * the stack programs call (`homelabServer`, `gkeServer`): what `benchmark` measures is what
+ * the stack programs call (`homelabServer`, `gkeServerArgs`): what `benchmark` measures is what
  * `pulumi up` created.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { VllmServerArgs } from "../components/vllm/args";
-import { gkeServer } from "../stacks/gke";
+import { gkeServerArgs } from "../stacks/gke-servers";
 import { gkeSettings } from "../stacks/gke-settings";
 import { homelabModelCache, homelabServer } from "../stacks/homelab";
 import { homelabSettings } from "../stacks/homelab-settings";
@@ -47,5 +47,5 @@ export function stackServers(
     return [homelabServer(s, homelabModelCache(s))];
   }
   const s = gkeSettings(raw);
-  return s.models.map((m) => gkeServer(s, m));
+  return s.models.map((m) => gkeServerArgs(s, m));
 }

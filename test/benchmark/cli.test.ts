@@ -121,8 +121,8 @@ async function fakeCluster(jobOutcome: "succeeded" | "failed"): Promise<FakeClus
     if (m && req.method === "POST") return json(201, requests.at(-1)?.body);
     m = /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/([^/]+)\/status$/.exec(url.pathname);
     if (m && req.method === "GET") {
-      const n = (polls[m[2]] = (polls[m[2]] ?? 0) + 1);
-      const done = n >= 3;
+      polls[m[2]] = (polls[m[2]] ?? 0) + 1;
+      const done = polls[m[2]] >= 3;
       const status = !done
         ? { active: 1 }
         : jobOutcome === "succeeded"
