@@ -22,6 +22,14 @@ import { serviceUrl } from "../vllm/service";
 /** Marks the line before each result's JSON in the Job's log. */
 export const RESULT_MARKER = "LLM_SERVING_RESULT";
 
+/** A key of a Secret in the server's namespace. */
+export interface BenchmarkSecretRef {
+  /** Secret name. Required. */
+  name: string;
+  /** Key inside the Secret. Defaults to `api-key`. */
+  key?: string;
+}
+
 /** Options of the serving benchmark (everything else comes from the server). */
 export interface ServingBenchmarkArgs {
   /** `--max-concurrency` levels, run in order. Defaults to `[1, 4, 16, 64]`. */
@@ -36,7 +44,7 @@ export interface ServingBenchmarkArgs {
    * The server's API key: a key of a Secret in the server's namespace, passed as
    * `OPENAI_API_KEY`. Defaults to none (a server without a key).
    */
-  apiKeySecret?: { name: string; key?: string };
+  apiKeySecret?: BenchmarkSecretRef;
   /** Job name. Defaults to `<server>-bench`. */
   name?: string;
 }

@@ -81,14 +81,14 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
     expect(Object.keys(schema.resources).sort()).toEqual(
       [
         "GkeGpuCluster",
-        "VllmBenchmark",
         "GpuOperator",
         "HuggingFaceToken",
-        "Monitoring",
         "LeaderWorkerSetOperator",
         "MicroK8sCluster",
         "ModelCache",
+        "Monitoring",
         "NfsExport",
+        "VllmBenchmark",
         "VllmServer",
       ].map((n) => `${TOKEN}:${n}`),
     );
