@@ -3,6 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { stackServers } from "../../cli/benchmark-servers";
 import { busBandwidthFactor } from "../../components/benchmark/bandwidth";
 import { NCCL_TEST_PY } from "../../components/benchmark/nccl-test";
 import { vllmBenchmarkPlan } from "../../components/benchmark/plan";
@@ -10,26 +11,11 @@ import { parseServingResult } from "../../components/benchmark/results";
 import { RESULT_MARKER, SERVING_BENCHMARK_SCRIPT } from "../../components/benchmark/serving-job";
 import { ConfigError } from "../../components/validation";
 import { vllmServerPlan } from "../../components/vllm/plan";
-import { homelabModelCache, homelabServer } from "../../stacks/homelab";
-import { homelabSettings } from "../../stacks/homelab-settings";
-import { readRawConfig } from "../../stacks/raw-config";
 import { expectValidManifest } from "../support/k8s-schema";
 import { baseArgs, PROFILE_ARGS } from "../vllm/fixtures";
 
-const homelabArgs = () => {
-  const s = homelabSettings(
-    readRawConfig(
-      (k) =>
-        ({
-          controllerHost: "ctl",
-          workerHosts: '["spark1","spark2"]',
-          roceInterface: "enp1s0f1np1",
-          roceHcas: '["rocep1s0f1","roceP2p1s0f1"]',
-        })[k as string],
-    ),
-  );
-  return homelabServer(s, homelabModelCache(s));
-};
+/** The home lab's server as the shipped example config defines it. */
+const homelabArgs = () => stackServers("homelab")[0];
 
 describe("serving benchmark Job", () => {
   const plan = vllmBenchmarkPlan({
