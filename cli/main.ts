@@ -13,6 +13,8 @@ Commands:
   check [--json] [--policy-config FILE] PATH...     check plain Kubernetes manifests
   size (--model ID | --hf-config FILE) (--gpu TYPE | --gpu-memory-gib N) [...]
                                                     how a model fits GPUs under vLLM
+  benchmark STACK [--dry-run] [--out DIR] [...]     run the serving benchmark (and NCCL test) in the cluster
+  report [--json] [--out DIR] PATH...               benchmark results -> table, JSON and chart
 
 Run "llm-serving <command> --help" for a command's options.
 `;
@@ -38,6 +40,14 @@ export async function main(argv: string[], out: Output): Promise<number> {
   if (command === "size") {
     const { runSize } = require("./size") as typeof import("./size");
     return runSize(rest, out);
+  }
+  if (command === "benchmark") {
+    const { runBenchmark } = require("./benchmark") as typeof import("./benchmark");
+    return runBenchmark(rest, out);
+  }
+  if (command === "report") {
+    const { runReport } = require("./report") as typeof import("./report");
+    return runReport(rest, out);
   }
   if (command === "-h" || command === "--help") {
     out.stdout.write(USAGE);

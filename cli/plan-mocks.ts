@@ -7,6 +7,8 @@
  */
 
 import { createHash } from "node:crypto";
+import { GRAFANA_PASSWORD_LENGTH } from "../components/monitoring/plan";
+import { GENERATED_API_KEY_LENGTH } from "../components/vllm/args";
 
 /** A kubeconfig `plan` hands out wherever a command would print one (never a real credential). */
 export const FAKE_KUBECONFIG = `apiVersion: v1
@@ -38,10 +40,23 @@ export const FAKE_GKE_ENDPOINT = "203.0.113.10";
 export const FAKE_GCP_PROJECT = "plan-project";
 
 /**
+ * The password `plan` hands out for a `random.RandomPassword` of `length` characters (the vLLM
+ * API key, Grafana's admin password): letters and digits, as `special: false` asks.
+ */
+export function fakePassword(length: number): string {
+  return "planFakePassword0".repeat(Math.ceil(length / 17)).slice(0, length);
+}
+
+/**
  * Every fabricated string that may stand in for a secret (a kubeconfig printed by a command,
  * a token). `plan` redacts them wherever they end up inside a secret value.
  */
-export const FABRICATED_SECRETS: readonly string[] = [FAKE_KUBECONFIG, FAKE_CA_CERTIFICATE];
+export const FABRICATED_SECRETS: readonly string[] = [
+  FAKE_KUBECONFIG,
+  FAKE_CA_CERTIFICATE,
+  // Every RandomPassword length this project asks for (API key 48, Grafana 24) and the default.
+  ...[GENERATED_API_KEY_LENGTH, GRAFANA_PASSWORD_LENGTH, 16].map(fakePassword),
+];
 
 /**
  * The physical name a provider would give a resource that sets none: the logical name plus a
@@ -86,6 +101,11 @@ function gcpProject(inputs: State): string {
 const BY_TYPE: Record<string, Fabricator> = {
   "command:remote:Command": (_n, inputs) => commandOutputs(inputs),
   "command:local:Command": (_n, inputs) => commandOutputs(inputs),
+  // Generated keys and passwords (vLLM API key, Grafana admin): the SDK marks `result`
+  // secret, so plan redacts it.
+  "random:index/randomPassword:RandomPassword": (_name, inputs) => ({
+    result: fakePassword(typeof inputs.length === "number" ? inputs.length : 16),
+  }),
   "kubernetes:helm.sh/v3:Release": (name, inputs) => {
     const release = typeof inputs.name === "string" ? inputs.name : autoName(name);
     const namespace = typeof inputs.namespace === "string" ? inputs.namespace : "default";
@@ -102,10 +122,6 @@ const BY_TYPE: Record<string, Fabricator> = {
       },
     };
   },
-  // A generated key of the requested length; the SDK marks `result` secret, so plan redacts it.
-  "random:index/randomPassword:RandomPassword": (_name, inputs) => ({
-    result: "x".repeat(typeof inputs.length === "number" ? inputs.length : 16),
-  }),
   "gcp:container/cluster:Cluster": (name, inputs) => {
     const cluster = gcpName(name, inputs);
     const location = typeof inputs.location === "string" ? inputs.location : "us-central1";

@@ -3,6 +3,7 @@
  * This file is the package's public API (kept in path order, as Biome sorts it).
  */
 
+export * from "./benchmark";
 export * from "./gke/cluster";
 export * from "./gke/cluster-args";
 export * from "./gke/config";
@@ -25,6 +26,7 @@ export * from "./model/cache";
 export * from "./model/claim";
 export * from "./model/components";
 export * from "./model/token";
+export * from "./monitoring";
 export * from "./namespace";
 export * from "./nccl/profiles";
 export * from "./nfs/export";

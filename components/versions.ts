@@ -26,6 +26,11 @@ export const versions = {
   /** NVIDIA's NGC vLLM container (arm64 + sm_121/GB10 builds); 26.10 ships vLLM 0.31.0. */
   ngcVllmImage: "nvcr.io/nvidia/vllm:26.10-py3",
   /**
+   * prometheus-community kube-prometheus-stack chart (Prometheus Operator v0.93.1, Grafana
+   * chart 12.11.1, node exporter 1.12.1), for the `Monitoring` component.
+   */
+  kubePrometheusStackChart: "88.5.3",
+  /**
    * GKE's NCCL gIB plugin installer image for A3 Ultra RDMA: the tag Google's own manifest
    * (container-engine-accelerators `gpudirect-rdma/nccl-rdma-installer.yaml`) installs.
    */

@@ -63,6 +63,13 @@ export const configKeys = {
     stack: "both",
     description: "LeaderWorkerSet controller version; empty = the pinned default.",
   },
+  monitoring: {
+    type: "boolean",
+    default: true,
+    stack: "both",
+    description:
+      "Deploy Prometheus, Grafana, the dashboards and alert rules (kube-prometheus-stack).",
+  },
 
   // -- homelab --
   sshUser: {

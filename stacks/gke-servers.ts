@@ -8,7 +8,7 @@ import { a3UltraResourceNames } from "../components/gke/network-plan";
 import { checkGpuPlacement, gpuPodSets, placementFailures } from "../components/gke/placement";
 import type { PodSecurityLevel } from "../components/namespace";
 import { ConfigError } from "../components/validation";
-import type { VllmServerArgs } from "../components/vllm/args";
+import { DEFAULT_API_KEY_SECRET, type VllmServerArgs } from "../components/vllm/args";
 import { vllmServerPlan } from "../components/vllm/plan";
 import type { GkeModel, GkeSettings } from "./gke-settings";
 import { podSecurityFor } from "./namespaces";
@@ -50,6 +50,8 @@ export function gkeServerArgs(s: GkeSettings, m: GkeModel): VllmServerArgs {
   return {
     name: m.name,
     model: { id: m.id },
+    // The stack's VllmApiKey Secret, one per namespace under this name.
+    apiKeySecret: { name: DEFAULT_API_KEY_SECRET },
     image: s.image,
     parallelism: {
       tensor: m.tensor,

@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { GkeGpuCluster } from "../components/gke/cluster";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { HuggingFaceToken } from "../components/model/components";
+import { Monitoring } from "../components/monitoring/monitoring";
 import type { PodSecurityLevel } from "../components/namespace";
-import { DEFAULT_API_KEY_SECRET, VllmApiKey } from "../components/vllm/api-key";
+import { VllmApiKey } from "../components/vllm/api-key";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
 import { gkeServerArgs, namespaceOf, PORT, TOKEN_SECRET } from "./gke-servers";
@@ -19,7 +20,8 @@ import { readRawConfig } from "./raw-config";
  */
 export function gke() {
   const config = new pulumi.Config();
-  const s = gkeSettings(readRawConfig((key) => config.get(key)));
+  const raw = readRawConfig((key) => config.get(key));
+  const s = gkeSettings(raw);
   const hfToken = config.requireSecret("hfToken");
 
   const cluster = new GkeGpuCluster("gke", {
@@ -66,7 +68,7 @@ export function gke() {
     const { token, key } = inNamespace(ns);
     const server = new VllmServer(
       m.name,
-      { ...gkeServerArgs(s, m), apiKeySecret: { name: DEFAULT_API_KEY_SECRET } },
+      gkeServerArgs(s, m),
       // The cluster component's children include the Network objects the RDMA pods name
       // (admission rejects a missing one) and the gIB installer whose script they source.
       { provider, dependsOn: [cluster, lws, token, key] },
@@ -84,11 +86,34 @@ export function gke() {
     }));
   }
 
+  // In-cluster Prometheus + Grafana, as in the home lab (one set of dashboards, rules and
+  // scrape objects). GPU metrics on GKE come from GKE's managed DCGM package (Cloud Monitoring).
+  const monitoring = raw.monitoring
+    ? new Monitoring(
+        "monitoring",
+        {
+          servers: s.models.map((m) => ({
+            name: m.name,
+            namespace: namespaceOf(s, m).name,
+            nodes: m.nodes,
+          })),
+        },
+        { provider, dependsOn: [cluster] },
+      )
+    : undefined;
+
   return {
     clusterName: cluster.clusterName,
     kubeconfig: cluster.kubeconfig,
     nodeServiceAccountEmail: cluster.nodeServiceAccountEmail,
     models,
     apiKey: apiKey ? pulumi.secret(apiKey) : undefined,
+    ...(monitoring
+      ? {
+          grafana: monitoring.grafanaPortForward,
+          grafanaAdminUser: monitoring.grafanaAdminUser,
+          grafanaAdminPassword: monitoring.grafanaAdminPassword,
+        }
+      : {}),
   };
 }

@@ -5,9 +5,12 @@ import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { MicroK8sCluster } from "../components/microk8s/cluster";
 import type { ModelCacheArgs } from "../components/model/cache";
 import { HuggingFaceToken, ModelCache } from "../components/model/components";
+import { Monitoring } from "../components/monitoring/monitoring";
+import { dcgmServiceMonitorValues } from "../components/monitoring/scrape";
 import type { NetworkArgs } from "../components/nccl/profiles";
 import { NfsExport } from "../components/nfs/export";
-import { DEFAULT_API_KEY_SECRET, VllmApiKey } from "../components/vllm/api-key";
+import { VllmApiKey } from "../components/vllm/api-key";
+import { DEFAULT_API_KEY_SECRET, type VllmServerArgs } from "../components/vllm/args";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
 import { type HomelabSettings, homelabSettings } from "./homelab-settings";
@@ -31,13 +34,56 @@ export function homelabNetwork(s: HomelabSettings): NetworkArgs {
 }
 
 /**
+ * The home lab's vLLM server: one model tensor-parallel across the GPU workers over the RoCE
+ * link. Pure, so the benchmark CLI measures exactly the server the stack deploys.
+ */
+export function homelabServer(s: HomelabSettings, modelCache: ModelCacheArgs): VllmServerArgs {
+  const network = homelabNetwork(s);
+  return {
+    name: "vllm",
+    model: { id: s.model, servedName: s.servedModelName },
+    image: s.image,
+    parallelism: {
+      tensor: s.tensorParallel,
+      pipeline: 1,
+      nodes: s.workers.length,
+      gpusPerNode: 1,
+    },
+    // GB10 shares system memory with the CPU: vLLM's default 0.9 leaves the host too little
+    // and NVIDIA's DGX Spark notes report out-of-memory kills.
+    engine: { maxModelLen: s.maxModelLen, gpuMemoryUtilization: 0.7 },
+    network,
+    launcher: "mp",
+    modelCache,
+    tokenSecret: { name: TOKEN_SECRET },
+    apiKeySecret: { name: DEFAULT_API_KEY_SECRET },
+    namespace: s.namespace,
+    port: PORT,
+    // The GPU Operator's RuntimeClass; its toolkit adds the `nvidia` containerd runtime.
+    runtimeClassName: "nvidia",
+    nodeSelector: { "nvidia.com/gpu.present": "true" },
+    gpuType: s.gpuType,
+  };
+}
+
+/** Where the home lab's model cache lives, as VllmServer takes it (the objects are the stack's). */
+export function homelabModelCache(s: HomelabSettings): ModelCacheArgs {
+  if (s.modelCache.kind === "pvc") return { claimName: "model-cache" };
+  if (s.modelCache.kind === "nfs") {
+    return { nfsServer: s.modelCache.server, nfsPath: s.modelCache.path };
+  }
+  return { hostPath: s.modelCache.path };
+}
+
+/**
  * The home lab: MicroK8s over SSH on a CPU-only controller and GPU workers, the GPU Operator
  * with host drivers, LeaderWorkerSet, and one model tensor-parallel across the workers over
  * the RoCE link.
  */
 export function homelab() {
   const config = new pulumi.Config();
-  const s = homelabSettings(readRawConfig((key) => config.get(key)));
+  const raw = readRawConfig((key) => config.get(key));
+  const s = homelabSettings(raw);
   const sshPrivateKey = config.requireSecret("sshPrivateKey");
   const hfToken = config.requireSecret("hfToken");
 
@@ -67,10 +113,22 @@ export function homelab() {
   const provider = new k8s.Provider("homelab", { kubeconfig: cluster.kubeconfig });
   const inCluster = { provider, dependsOn: [cluster] };
 
+  // Prometheus first: the GPU Operator's DCGM ServiceMonitor needs the CRDs it installs.
+  const monitoring = raw.monitoring
+    ? new Monitoring(
+        "monitoring",
+        { servers: [{ name: "vllm", namespace: s.namespace, nodes: s.workers.length }] },
+        inCluster,
+      )
+    : undefined;
   const gpuOperator = new GpuOperator(
     "gpu-operator",
-    { preset: "microk8s", version: s.gpuOperatorChart },
-    inCluster,
+    {
+      preset: "microk8s",
+      version: s.gpuOperatorChart,
+      ...(monitoring ? { values: dcgmServiceMonitorValues() } : {}),
+    },
+    monitoring ? { provider, dependsOn: [cluster, monitoring] } : inCluster,
   );
   const lws = new LeaderWorkerSetOperator("lws", { version: s.lwsVersion }, inCluster);
 
@@ -93,7 +151,7 @@ export function homelab() {
     inNamespace,
   );
 
-  let modelCache: ModelCacheArgs;
+  const modelCache = homelabModelCache(s);
   const cacheDeps: pulumi.Resource[] = [];
   if (s.modelCache.kind === "pvc") {
     const claim = new ModelCache(
@@ -107,7 +165,6 @@ export function homelab() {
       inNamespace,
     );
     cacheDeps.push(claim);
-    modelCache = { claimName: "model-cache" };
   } else if (s.modelCache.kind === "nfs") {
     cacheDeps.push(
       new NfsExport(
@@ -134,40 +191,12 @@ export function homelab() {
         { dependsOn: cluster.preflights },
       ),
     );
-    modelCache = { nfsServer: s.modelCache.server, nfsPath: s.modelCache.path };
-  } else {
-    modelCache = { hostPath: s.modelCache.path };
   }
 
-  const server = new VllmServer(
-    "vllm",
-    {
-      name: "vllm",
-      model: { id: s.model, servedName: s.servedModelName },
-      image: s.image,
-      parallelism: {
-        tensor: s.tensorParallel,
-        pipeline: 1,
-        nodes: s.workers.length,
-        gpusPerNode: 1,
-      },
-      // GB10 shares system memory with the CPU: vLLM's default 0.9 leaves the host too little
-      // and NVIDIA's DGX Spark notes report out-of-memory kills.
-      engine: { maxModelLen: s.maxModelLen, gpuMemoryUtilization: 0.7 },
-      network,
-      launcher: "mp",
-      modelCache,
-      tokenSecret: { name: TOKEN_SECRET },
-      apiKeySecret: { name: DEFAULT_API_KEY_SECRET },
-      namespace: s.namespace,
-      port: PORT,
-      // The GPU Operator's RuntimeClass; its toolkit adds the `nvidia` containerd runtime.
-      runtimeClassName: "nvidia",
-      nodeSelector: { "nvidia.com/gpu.present": "true" },
-      gpuType: s.gpuType,
-    },
-    { provider, dependsOn: [gpuOperator, lws, token, apiKey, ...cacheDeps] },
-  );
+  const server = new VllmServer("vllm", homelabServer(s, modelCache), {
+    provider,
+    dependsOn: [gpuOperator, lws, token, apiKey, ...cacheDeps],
+  });
 
   return {
     kubeconfig: cluster.kubeconfig,
@@ -184,5 +213,12 @@ export function homelab() {
       }),
     ),
     apiKey: apiKey.apiKey,
+    ...(monitoring
+      ? {
+          grafana: monitoring.grafanaPortForward,
+          grafanaAdminUser: monitoring.grafanaAdminUser,
+          grafanaAdminPassword: monitoring.grafanaAdminPassword,
+        }
+      : {}),
   };
 }

@@ -8,13 +8,11 @@ import * as random from "@pulumi/random";
 import type { ISecret } from "kubernetes-models/v1/Secret";
 import { z } from "zod";
 import { ConfigError, parseOrThrow } from "../validation";
-import { DEFAULT_API_KEY_SECRET_KEY } from "./args";
-
-/** Default name of the API-key Secret. */
-export const DEFAULT_API_KEY_SECRET = "vllm-api-key";
-
-/** Length of a generated key: 48 letters and digits, about 285 bits. */
-export const GENERATED_API_KEY_LENGTH = 48;
+import {
+  DEFAULT_API_KEY_SECRET,
+  DEFAULT_API_KEY_SECRET_KEY,
+  GENERATED_API_KEY_LENGTH,
+} from "./args";
 
 /** Where the API-key Secret goes (plain, validated data). */
 export interface ApiKeySecretOptions {

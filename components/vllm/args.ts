@@ -228,6 +228,12 @@ const MANAGED_FLAGS = [
 /** Characters a served model name may use (see {@link VllmModelArgs.servedName}). */
 export const SERVED_MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+-]{0,127}$/;
 
+/** Length of a generated API key: 48 letters and digits, about 285 bits. */
+export const GENERATED_API_KEY_LENGTH = 48;
+
+/** Default name of the API-key Secret. */
+export const DEFAULT_API_KEY_SECRET = "vllm-api-key";
+
 /** The default key of the API-key Secret. */
 export const DEFAULT_API_KEY_SECRET_KEY = "api-key";
 

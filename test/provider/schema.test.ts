@@ -99,8 +99,10 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
         "LeaderWorkerSetOperator",
         "MicroK8sCluster",
         "ModelCache",
+        "Monitoring",
         "NfsExport",
         "VllmApiKey",
+        "VllmBenchmark",
         "VllmServer",
       ].map((n) => `${TOKEN}:${n}`),
     );

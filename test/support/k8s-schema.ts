@@ -23,6 +23,9 @@
  * Without `shared/upstream` (a bare clone), the LeaderWorkerSet and strict pod-spec checks
  * are skipped and reported once on stderr; kubernetes-models' checks still run.
  */
+import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
@@ -89,6 +92,11 @@ const CORE_MODELS: Record<string, ModelClass> = Object.fromEntries(
       ["autoscaling/v2", "HorizontalPodAutoscaler", HorizontalPodAutoscaler],
       ["batch/v1", "CronJob", CronJob],
       ["batch/v1", "Job", Job],
+      // Prometheus Operator CRDs (@kubernetes-models/prometheus-operator; test/monitoring
+      // also checks them strictly against the upstream CRD schemas).
+      ["monitoring.coreos.com/v1", "PodMonitor", PodMonitor],
+      ["monitoring.coreos.com/v1", "PrometheusRule", PrometheusRule],
+      ["monitoring.coreos.com/v1", "ServiceMonitor", ServiceMonitor],
       ["networking.k8s.io/v1", "Ingress", Ingress],
       ["networking.k8s.io/v1", "NetworkPolicy", NetworkPolicy],
       ["node.k8s.io/v1", "RuntimeClass", RuntimeClass],

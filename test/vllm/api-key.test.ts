@@ -9,12 +9,8 @@ import {
   unwrapSecrets,
 } from "../../cli/recorder";
 import { ConfigError } from "../../components/validation";
-import {
-  apiKeySecret,
-  checkedApiKey,
-  GENERATED_API_KEY_LENGTH,
-  VllmApiKey,
-} from "../../components/vllm/api-key";
+import { apiKeySecret, checkedApiKey, VllmApiKey } from "../../components/vllm/api-key";
+import { GENERATED_API_KEY_LENGTH } from "../../components/vllm/args";
 import { API_KEY_ENV } from "../../components/vllm/workload";
 import { expectValidManifest } from "../support/k8s-schema";
 import { outputIsSecret, outputValue } from "../support/outputs";
