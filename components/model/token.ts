@@ -26,7 +26,11 @@ const dnsSubdomain = z
     "must be a DNS subdomain: lowercase letters, digits, '-' and '.'",
   );
 
-const optionsSchema = z
+/**
+ * Where a one-value Secret goes (namespace) and how it is named (name, key): shared by the
+ * token Secret and the vLLM API-key Secret, which the pods read by `secretKeyRef`.
+ */
+export const secretPlacementSchema = z
   .object({
     namespace: z
       .string()
@@ -60,7 +64,7 @@ export function hfTokenSecret<T>(
   token: T,
   path = "",
 ): HfTokenSecret<T> {
-  const o = parseOrThrow(optionsSchema, options, "HuggingFaceToken", path);
+  const o = parseOrThrow(secretPlacementSchema, options, "HuggingFaceToken", path);
   const name = o.name ?? DEFAULT_HF_TOKEN_SECRET;
   const key = o.key ?? DEFAULT_HF_TOKEN_KEY;
   return {

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ISecret } from "kubernetes-models/v1/Secret";
-import { z } from "zod";
+import { secretPlacementSchema } from "../model/token";
 import { ConfigError, parseOrThrow } from "../validation";
 import {
   DEFAULT_API_KEY_SECRET,
@@ -23,27 +23,6 @@ export interface ApiKeySecretOptions {
   /** Key holding the API key. Defaults to `api-key`. */
   key?: string;
 }
-
-const optionsSchema = z
-  .object({
-    namespace: z
-      .string()
-      .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a DNS label (a namespace name)"),
-    name: z
-      .string()
-      .max(253)
-      .regex(
-        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-        "must be a DNS subdomain: lowercase letters, digits, '-' and '.'",
-      )
-      .optional(),
-    key: z
-      .string()
-      .max(253)
-      .regex(/^[-._a-zA-Z0-9]+$/, "must be a Secret key: letters, digits, '-', '_' and '.'")
-      .optional(),
-  })
-  .strict();
 
 /** The API-key Secret with the key's place filled by `value` (a Pulumi secret in the component). */
 export interface ApiKeySecret<T> {
@@ -62,7 +41,7 @@ export function apiKeySecret<T>(
   value: T,
   path = "",
 ): ApiKeySecret<T> {
-  const o = parseOrThrow(optionsSchema, options, "VllmApiKey", path);
+  const o = parseOrThrow(secretPlacementSchema, options, "VllmApiKey", path);
   const name = o.name ?? DEFAULT_API_KEY_SECRET;
   const key = o.key ?? DEFAULT_API_KEY_SECRET_KEY;
   return {
