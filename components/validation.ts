@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 
 /** One problem in a configuration, located by its path (`models[0].parallelism.tensor`). */
 export interface ConfigProblem {
@@ -57,3 +57,11 @@ export function parseOrThrow<S extends z.ZodType>(
     })),
   );
 }
+
+/** A Kubernetes DNS label (RFC 1123): namespace and release names. */
+export const dnsLabelSchema = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "must be a DNS label: lowercase letters, digits and '-', at most 63 characters",
+  );

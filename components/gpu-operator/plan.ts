@@ -2,7 +2,7 @@ import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IResourceQuota } from "kubernetes-models/v1/ResourceQuota";
 import { z } from "zod";
 import { podSecurityNamespace } from "../namespace";
-import { parseOrThrow } from "../validation";
+import { dnsLabelSchema, parseOrThrow } from "../validation";
 import { versions } from "../versions";
 import { type HelmValues, mergeHelmValues } from "./merge";
 import type { GpuOperatorArgs } from "./operator";
@@ -36,13 +36,6 @@ export interface GpuOperatorPlan {
   };
 }
 
-const dnsLabel = z
-  .string()
-  .regex(
-    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
-    "must be a DNS label: lowercase letters, digits and '-', at most 63 characters",
-  );
-
 /** Oldest chart whose device plugin (>= v0.17.4) does not crash on GB10 (DGX Spark). */
 const MIN_CHART = [25, 10, 0] as const;
 
@@ -65,8 +58,8 @@ const optionsSchema = z
       })
       .optional(),
     version: chartVersion.optional(),
-    namespace: dnsLabel.optional(),
-    releaseName: dnsLabel.optional(),
+    namespace: dnsLabelSchema.optional(),
+    releaseName: dnsLabelSchema.optional(),
     driverEnabled: z.boolean().optional(),
     dcgmExporter: z.boolean().optional(),
     serviceMonitor: z.boolean().optional(),

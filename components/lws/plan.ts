@@ -2,7 +2,7 @@ import type { INamespace } from "kubernetes-models/v1/Namespace";
 import { z } from "zod";
 import { type HelmValues, mergeHelmValues } from "../gpu-operator/merge";
 import { podSecurityNamespace } from "../namespace";
-import { parseOrThrow } from "../validation";
+import { dnsLabelSchema, parseOrThrow } from "../validation";
 import { versions } from "../versions";
 import type { LeaderWorkerSetOperatorArgs } from "./operator";
 
@@ -34,13 +34,6 @@ export interface LwsOperatorPlan {
   appVersion: string;
 }
 
-const dnsLabel = z
-  .string()
-  .regex(
-    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
-    "must be a DNS label: lowercase letters, digits and '-', at most 63 characters",
-  );
-
 const semver = z
   .string()
   .regex(/^v?\d+\.\d+\.\d+$/, "must be a release version like v0.10.0 (no ranges, no 'latest')");
@@ -48,8 +41,8 @@ const semver = z
 const optionsSchema = z
   .object({
     version: semver.optional(),
-    namespace: dnsLabel.optional(),
-    releaseName: dnsLabel.optional(),
+    namespace: dnsLabelSchema.optional(),
+    releaseName: dnsLabelSchema.optional(),
     values: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();

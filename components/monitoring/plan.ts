@@ -10,7 +10,7 @@ import type { INamespace } from "kubernetes-models/v1/Namespace";
 import { z } from "zod";
 import { type HelmValues, mergeHelmValues } from "../gpu-operator/merge";
 import { podSecurityNamespace } from "../namespace";
-import { parseOrThrow } from "../validation";
+import { dnsLabelSchema, parseOrThrow } from "../validation";
 import { versions } from "../versions";
 import { API_CLIENT_LABEL } from "../vllm/network-policy";
 import { type AlertThresholds, alertPrometheusRule } from "./alerts";
@@ -82,18 +82,11 @@ export interface MonitoringPlan {
   grafanaPortForward: string;
 }
 
-const dnsLabel = z
-  .string()
-  .regex(
-    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
-    "must be a DNS label: lowercase letters, digits and '-', at most 63 characters",
-  );
-
 const argsSchema = z
   .object({
-    namespace: dnsLabel.optional(),
+    namespace: dnsLabelSchema.optional(),
     // The chart appends "-grafana" etc.; keep room for it within 63 characters.
-    releaseName: dnsLabel
+    releaseName: dnsLabelSchema
       .refine((s) => s.length <= 40, "must be at most 40 characters (the chart appends suffixes)")
       .optional(),
     version: z
@@ -104,8 +97,8 @@ const argsSchema = z
       .array(
         z
           .object({
-            name: dnsLabel,
-            namespace: dnsLabel,
+            name: dnsLabelSchema,
+            namespace: dnsLabelSchema,
             nodes: z.number().int().min(1, "must be at least 1").optional(),
           })
           .strict(),
