@@ -27,6 +27,26 @@ const dnsSubdomain = z
   );
 
 /**
+ * A one-value Opaque Secret whose value may be a Pulumi secret (`T`), labelled with the
+ * component it belongs to.
+ */
+export function opaqueSecret<T>(
+  name: string,
+  namespace: string,
+  component: string,
+  key: string,
+  value: T,
+): Omit<ISecret, "stringData"> & { stringData: { [key: string]: T } } {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace, labels: { "app.kubernetes.io/component": component } },
+    type: "Opaque",
+    stringData: { [key]: value },
+  };
+}
+
+/**
  * Where a one-value Secret goes (namespace) and how it is named (name, key): shared by the
  * token Secret and the vLLM API-key Secret, which the pods read by `secretKeyRef`.
  */
@@ -70,16 +90,6 @@ export function hfTokenSecret<T>(
   return {
     name,
     key,
-    manifest: {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: {
-        name,
-        namespace: o.namespace,
-        labels: { "app.kubernetes.io/component": "hf-token" },
-      },
-      type: "Opaque",
-      stringData: { [key]: token },
-    },
+    manifest: opaqueSecret(name, o.namespace, "hf-token", key, token),
   };
 }

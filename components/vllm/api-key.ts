@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ISecret } from "kubernetes-models/v1/Secret";
-import { secretPlacementSchema } from "../model/token";
+import { opaqueSecret, secretPlacementSchema } from "../model/token";
 import { ConfigError, parseOrThrow } from "../validation";
 import {
   DEFAULT_API_KEY_SECRET,
@@ -46,17 +46,7 @@ export function apiKeySecret<T>(
   const key = o.key ?? DEFAULT_API_KEY_SECRET_KEY;
   return {
     ref: { name, key },
-    manifest: {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: {
-        name,
-        namespace: o.namespace,
-        labels: { "app.kubernetes.io/component": "api-key" },
-      },
-      type: "Opaque",
-      stringData: { [key]: value },
-    },
+    manifest: opaqueSecret(name, o.namespace, "api-key", key, value),
   };
 }
 
