@@ -15,7 +15,7 @@ import {
 import { ConfigError } from "../validation";
 import { type VllmServerArgs, type VllmServerConfig, validateVllmServerArgs } from "./args";
 import { vllmNetworkPolicies } from "./network-policy";
-import { serviceName, serviceUrl, vllmNamespace, vllmService } from "./service";
+import { serviceName, serviceUrl, servingSelector, vllmNamespace, vllmService } from "./service";
 import { type ILeaderWorkerSet, vllmDeployment, vllmLeaderWorkerSet } from "./workload";
 
 /** The objects of one vLLM server and its URLs. */
@@ -34,6 +34,13 @@ export interface VllmServerPlan {
   networkPolicies: INetworkPolicy[];
   /** The Service's name. */
   serviceName: string;
+  /**
+   * Labels of the pods that answer API requests (Deployment pods, or each LWS group's
+   * leader): the one source of truth for the Service, an InferencePool and a scale target.
+   */
+  servingSelector: Record<string, string>;
+  /** Port of the OpenAI API and `/metrics` on the serving pods (and on the Service). */
+  port: number;
   /** In-cluster base URL. */
   url: string;
   /** OpenAI-compatible base URL (`url` + `/v1`). */
@@ -85,6 +92,8 @@ export function vllmServerPlan(
     service: vllmService(c),
     networkPolicies: vllmNetworkPolicies(c),
     serviceName: serviceName(c),
+    servingSelector: servingSelector(c),
+    port: c.port,
     url,
     openaiBaseUrl: `${url}/v1`,
     ...(memory.plan ? { memory: memory.plan } : {}),

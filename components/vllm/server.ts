@@ -37,6 +37,12 @@ export class VllmServer extends pulumi.ComponentResource {
   public readonly url: pulumi.Output<string>;
   /** OpenAI-compatible base URL (`url` + `/v1`). */
   public readonly openaiBaseUrl: pulumi.Output<string>;
+  /** Labels of the serving pods (Deployment pods, or LWS leaders), as the plan decided them. */
+  public readonly servingSelector: pulumi.Output<Record<string, string>>;
+  /** Port of the OpenAI API and `/metrics` on the serving pods. */
+  public readonly port: pulumi.Output<number>;
+  /** Namespace of the server's objects. */
+  public readonly namespace: pulumi.Output<string>;
 
   constructor(name: string, args: VllmServerArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: a bad config must leave nothing half-created.
@@ -77,10 +83,16 @@ export class VllmServer extends pulumi.ComponentResource {
     this.serviceName = service.metadata.name;
     this.url = service.metadata.name.apply(() => plan.url);
     this.openaiBaseUrl = service.metadata.name.apply(() => plan.openaiBaseUrl);
+    this.servingSelector = pulumi.output(plan.servingSelector);
+    this.port = pulumi.output(plan.port);
+    this.namespace = pulumi.output(plan.config.namespace);
     this.registerOutputs({
       serviceName: this.serviceName,
       url: this.url,
       openaiBaseUrl: this.openaiBaseUrl,
+      servingSelector: this.servingSelector,
+      port: this.port,
+      namespace: this.namespace,
     });
   }
 }

@@ -119,8 +119,11 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
 
   it("exposes the outputs other languages read", () => {
     expect(Object.keys(schema.resources[`${TOKEN}:VllmServer`].properties).sort()).toEqual([
+      "namespace",
       "openaiBaseUrl",
+      "port",
       "serviceName",
+      "servingSelector",
       "url",
     ]);
     expect(schema.resources[`${TOKEN}:MicroK8sCluster`].properties).toHaveProperty("kubeconfig");

@@ -106,6 +106,19 @@ describe("VllmServer", () => {
     );
   });
 
+  it("outputs the serving pods' labels and port as the plan decided them (LWS: leaders only)", async () => {
+    expect(await outputValue(single.port)).toBe(8000);
+    expect(await outputValue(single.namespace)).toBe("llm");
+    expect(await outputValue(single.servingSelector)).toEqual({
+      "app.kubernetes.io/name": "vllm",
+      "app.kubernetes.io/instance": "chat",
+    });
+    expect(await outputValue(multi.servingSelector)).toEqual({
+      "leaderworkerset.sigs.k8s.io/name": "big",
+      "leaderworkerset.sigs.k8s.io/worker-index": "0",
+    });
+  });
+
   it("an invalid config throws a ConfigError before registering anything", () => {
     expect(invalidError).toBeInstanceOf(ConfigError);
     expect((invalidError as ConfigError).problems.map((p) => p.path)).toEqual([
