@@ -167,46 +167,73 @@ const JOB_LABELS: GeneratedLabels = {
   "batch.kubernetes.io/job-completion-index": "any",
 };
 
+type TemplateExtra = Partial<PodTemplate> & { generatedLabels: GeneratedLabels };
+type TemplateBase = Pick<PodTemplate, "kind" | "name" | "namespace">;
+
+/** The pod template at `template` (a `{metadata, spec}` record), or none when it has no spec. */
+function fromTemplate(
+  base: TemplateBase,
+  template: unknown,
+  path: string,
+  extra: TemplateExtra,
+): PodTemplate[] {
+  const t = asRecord(template);
+  if (!t.spec || typeof t.spec !== "object") return [];
+  const meta = asRecord(t.metadata);
+  return [
+    {
+      ...base,
+      path,
+      role: "single",
+      groupSize: 1,
+      replicas: 1,
+      podsPerGroup: 1,
+      includesLeader: true,
+      annotations: stringMap(meta.annotations),
+      spec: t.spec as PodSpec,
+      ...extra,
+      labels: { ...stringMap(meta.labels), ...(extra.labels ?? {}) },
+    },
+  ];
+}
+
+// Several rules ask for the templates of the same object; `check` runs them over thousands of
+// objects. Objects are immutable while rules read them (see `analyzeObject`), so the result is
+// cached per object identity and dropped with the object's analysis (`forgetTemplates`).
+const templateCache = new WeakMap<object, PodTemplate[]>();
+
 /**
  * Every pod template in `object`: a Pod's own spec, `spec.template` of Deployment,
  * StatefulSet, DaemonSet, ReplicaSet and Job, `spec.jobTemplate.spec.template` of a CronJob,
  * and both templates of a LeaderWorkerSet. When `leaderTemplate` is absent the worker
  * template also runs the leader: it is reported once, as `worker` with `includesLeader`
  * and `podsPerGroup = size`, so rules never report one spec twice. Other objects have none.
+ * The result is shared between callers: read it, never modify it; pass `fresh: true` for an
+ * object you are about to modify (nothing is cached then).
  */
-export function podTemplates(object: K8sObject): PodTemplate[] {
+export function podTemplates(object: K8sObject, options?: { fresh?: boolean }): PodTemplate[] {
   if (object === null || typeof object !== "object") return [];
+  if (options?.fresh) return templatesOf(object);
+  let templates = templateCache.get(object);
+  if (templates === undefined) {
+    templates = templatesOf(object);
+    templateCache.set(object, templates);
+  }
+  return templates;
+}
+
+/** Drops the cached templates of `object` (see `releaseAnalysis`). */
+export function forgetTemplates(object: K8sObject): void {
+  if (object !== null && typeof object === "object") templateCache.delete(object);
+}
+
+function templatesOf(object: K8sObject): PodTemplate[] {
   const kind = typeof object.kind === "string" ? object.kind : "";
   const metadata = asRecord(object.metadata);
   const name = typeof metadata.name === "string" ? metadata.name : "";
   const namespace = typeof metadata.namespace === "string" ? metadata.namespace : undefined;
   const spec = asRecord(object.spec);
   const base = { kind, name, namespace };
-
-  const fromTemplate = (
-    template: unknown,
-    path: string,
-    extra: Partial<PodTemplate> & { generatedLabels: GeneratedLabels },
-  ): PodTemplate[] => {
-    const t = asRecord(template);
-    if (!t.spec || typeof t.spec !== "object") return [];
-    const meta = asRecord(t.metadata);
-    return [
-      {
-        ...base,
-        path,
-        role: "single",
-        groupSize: 1,
-        replicas: 1,
-        podsPerGroup: 1,
-        includesLeader: true,
-        annotations: stringMap(meta.annotations),
-        spec: t.spec as PodSpec,
-        ...extra,
-        labels: { ...stringMap(meta.labels), ...(extra.labels ?? {}) },
-      },
-    ];
-  };
 
   if (kind === "Pod" && object.spec && typeof object.spec === "object") {
     return [
@@ -226,68 +253,61 @@ export function podTemplates(object: K8sObject): PodTemplate[] {
     ];
   }
   if (kind in POD_TEMPLATE_KINDS) {
-    return fromTemplate(spec.template, "spec.template", {
+    return fromTemplate(base, spec.template, "spec.template", {
       replicas: toCount(spec.replicas, 1),
       generatedLabels: POD_TEMPLATE_KINDS[kind] ?? {},
     });
   }
   if (kind === "Job") {
-    return fromTemplate(spec.template, "spec.template", {
+    return fromTemplate(base, spec.template, "spec.template", {
       replicas: toCount(spec.parallelism, 1),
       generatedLabels: JOB_LABELS,
     });
   }
   if (kind === "CronJob") {
     const jobSpec = asRecord(asRecord(spec.jobTemplate).spec);
-    return fromTemplate(jobSpec.template, "spec.jobTemplate.spec.template", {
+    return fromTemplate(base, jobSpec.template, "spec.jobTemplate.spec.template", {
       replicas: toCount(jobSpec.parallelism, 1),
       generatedLabels: JOB_LABELS,
     });
   }
-  if (isLeaderWorkerSet(object)) return lwsTemplates(object, name, fromTemplate);
+  if (isLeaderWorkerSet(object)) return lwsTemplates(base, spec);
   return [];
 }
 
-function lwsTemplates(
-  object: K8sObject,
-  name: string,
-  fromTemplate: (
-    template: unknown,
-    path: string,
-    extra: Partial<PodTemplate> & { generatedLabels: GeneratedLabels },
-  ) => PodTemplate[],
-): PodTemplate[] {
-  const spec = asRecord(object.spec);
+/** Labels the LWS controller puts on every pod, with values no manifest can know. */
+const LWS_DYNAMIC_LABELS: GeneratedLabels = {
+  "leaderworkerset.sigs.k8s.io/group-index": "any",
+  "leaderworkerset.sigs.k8s.io/group-key": "any",
+  "leaderworkerset.sigs.k8s.io/template-revision-hash": "any",
+};
+
+function lwsTemplates(base: TemplateBase, spec: Record<string, unknown>): PodTemplate[] {
   const lwt = asRecord(spec.leaderWorkerTemplate);
   const size = Math.max(1, toCount(lwt.size, 1));
   const hasLeader = Boolean(lwt.leaderTemplate && typeof lwt.leaderTemplate === "object");
   const common = {
     groupSize: size,
     replicas: toCount(spec.replicas, 1),
-    labels: { [LWS_NAME_LABEL]: name },
+    labels: { [LWS_NAME_LABEL]: base.name },
   };
-  const dynamic: GeneratedLabels = {
-    "leaderworkerset.sigs.k8s.io/group-index": "any",
-    "leaderworkerset.sigs.k8s.io/group-key": "any",
-    "leaderworkerset.sigs.k8s.io/template-revision-hash": "any",
-  };
-  const base = "spec.leaderWorkerTemplate";
+  const path = "spec.leaderWorkerTemplate";
   const leader = hasLeader
-    ? fromTemplate(lwt.leaderTemplate, `${base}.leaderTemplate`, {
+    ? fromTemplate(base, lwt.leaderTemplate, `${path}.leaderTemplate`, {
         ...common,
         role: "leader",
         podsPerGroup: 1,
         includesLeader: true,
-        generatedLabels: { ...dynamic, [LWS_WORKER_INDEX_LABEL]: { from: 0, to: 0 } },
+        generatedLabels: { ...LWS_DYNAMIC_LABELS, [LWS_WORKER_INDEX_LABEL]: { from: 0, to: 0 } },
       })
     : [];
-  const worker = fromTemplate(lwt.workerTemplate, `${base}.workerTemplate`, {
+  const worker = fromTemplate(base, lwt.workerTemplate, `${path}.workerTemplate`, {
     ...common,
     role: "worker",
     podsPerGroup: hasLeader ? size - 1 : size,
     includesLeader: !hasLeader,
     generatedLabels: {
-      ...dynamic,
+      ...LWS_DYNAMIC_LABELS,
       [LWS_WORKER_INDEX_LABEL]: { from: hasLeader ? 1 : 0, to: size - 1 },
     },
   });

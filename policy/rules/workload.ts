@@ -8,6 +8,7 @@ import {
   containersOf,
   type EnvVar,
   envOf,
+  forgetTemplates,
   type PodTemplate,
   podTemplates,
 } from "./podspecs";
@@ -192,7 +193,7 @@ const analysisCache = new WeakMap<object, TemplateFacts[]>();
  */
 export function analyzeObject(object: K8sObject, options?: { fresh?: boolean }): TemplateFacts[] {
   if (options?.fresh || object === null || typeof object !== "object") {
-    return podTemplates(object).map(analyzeTemplate);
+    return podTemplates(object, { fresh: true }).map(analyzeTemplate);
   }
   let facts = analysisCache.get(object);
   if (facts === undefined) {
@@ -209,6 +210,7 @@ export function analyzeObject(object: K8sObject, options?: { fresh?: boolean }):
  */
 export function releaseAnalysis(object: K8sObject): void {
   if (object !== null && typeof object === "object") analysisCache.delete(object);
+  forgetTemplates(object);
 }
 
 /** GPUs of one whole group: Σ over the object's templates of pods per group × GPUs per pod. */
