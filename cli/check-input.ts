@@ -16,7 +16,7 @@ import {
   statSync,
 } from "node:fs";
 import { join } from "node:path";
-import { Composer, LineCounter, Parser, type YAMLSeq } from "yaml";
+import { Composer, Parser, type YAMLSeq } from "yaml";
 import type { ManifestObject } from "../policy/engine";
 import { flattenLists } from "../policy/objects";
 
@@ -102,6 +102,31 @@ export function decodeManifest(bytes: Uint8Array): { text: string } | { error: s
 }
 
 /**
+ * Line and column of offsets in a text, counted forward from the previous question: documents
+ * and their items come in order, so a file costs one pass. (yaml's LineCounter keeps every
+ * line's offset instead: ten million numbers for a 200,000-object file.)
+ */
+class LineCursor {
+  private offset = 0;
+  private line = 1;
+  constructor(private readonly text: string) {}
+
+  /** 1-based line and column of `pos`. */
+  at(pos: number): { line: number; col: number } {
+    if (pos < this.offset) {
+      this.offset = 0;
+      this.line = 1;
+    }
+    for (let i = this.text.indexOf("\n", this.offset); i !== -1 && i < pos; ) {
+      this.line++;
+      i = this.text.indexOf("\n", i + 1);
+    }
+    this.offset = pos;
+    return { line: this.line, col: pos - this.text.lastIndexOf("\n", pos - 1) };
+  }
+}
+
+/**
  * Parses one file's text into objects (appended to `into`), errors and warnings.
  * @param name how the file is named in messages and ids.
  */
@@ -109,7 +134,7 @@ export function parseManifestText(name: string, text: string, into: LoadedInput)
   // Parser + Composer (what parseAllDocuments does inside), consumed one document at a time:
   // each becomes plain data and its syntax tree is garbage at once, instead of every tree of a
   // large file staying alive until the last document is read.
-  const lines = new LineCounter();
+  const lines = new LineCursor(text);
   // Merge keys (`<<: *anchor`) resolved as Kubernetes' reader (sigs.k8s.io/yaml on go-yaml)
   // does; yaml's own warnings come back as data (logLevel error) and are reported with a line.
   const composer = new Composer({ merge: true, logLevel: "error" });
@@ -117,22 +142,22 @@ export function parseManifestText(name: string, text: string, into: LoadedInput)
   const warnings: string[] = [];
   let failed = false;
   let n = 0;
-  for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text))) {
+  for (const doc of composer.compose(new Parser().parse(text))) {
     if (doc.errors.length > 0) {
       failed = true;
       for (const err of doc.errors) {
-        const pos = lines.linePos(err.pos[0]);
+        const pos = lines.at(err.pos[0]);
         into.errors.push(`${name}:${pos.line}:${pos.col}: ${err.message.split("\n")[0]}`);
       }
       continue;
     }
     if (failed) continue;
+    const line = lines.at(doc.contents?.range?.[0] ?? doc.range[0]).line;
     for (const w of doc.warnings) {
-      warnings.push(`${name}:${lines.linePos(w.pos[0]).line}: ${w.message.split("\n")[0]}`);
+      warnings.push(`${name}:${lines.at(w.pos[0]).line}: ${w.message.split("\n")[0]}`);
     }
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue; // empty document (e.g. Helm's comment-only ones)
-    const line = lines.linePos(doc.contents?.range?.[0] ?? doc.range[0]).line;
     const isList = Array.isArray(value) || (typeof value === "object" && "items" in value);
     const items = Array.isArray(value) ? value.flatMap(flattenLists) : flattenLists(value);
     if (items.length === 0 && !isList) {
@@ -146,7 +171,7 @@ export function parseManifestText(name: string, text: string, into: LoadedInput)
         : [];
     const itemLine = (i: number): number => {
       const node = itemNodes[i] as { range?: [number, number, number] } | undefined;
-      return node?.range ? lines.linePos(node.range[0]).line : line;
+      return node?.range ? lines.at(node.range[0]).line : line;
     };
     items.forEach((object, i) => {
       const at = items.length === itemNodes.length ? itemLine(i) : line;

@@ -120,6 +120,8 @@ export function evaluateManifests(
       });
     }
   }
+  // What the stack rules analysed again is garbage now (the caller keeps the objects).
+  for (const o of objects) releaseAnalysis(o.object);
   return out;
 }
 

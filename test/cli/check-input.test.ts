@@ -3,7 +3,13 @@ import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeManifest, loadManifests } from "../../cli/check-input";
+import { LineCounter, parseAllDocuments } from "yaml";
+import {
+  decodeManifest,
+  type LoadedInput,
+  loadManifests,
+  parseManifestText,
+} from "../../cli/check-input";
 
 const ROOT = join(__dirname, "..", "..");
 const POD =
@@ -109,6 +115,30 @@ describe("check reads files as a tool must", () => {
     for (const line of r.stderr.trimEnd().split("\n")) expect(line).toMatch(/^check: warning: /);
     expect(r.stderr).toContain(`${join(dir, "tagged.yaml")}:11: Unresolved tag: !vault`);
     expect(r.stderr).not.toMatch(/\(node:\d+\)|YAMLWarning/);
+  });
+
+  it("places objects, warnings and syntax errors where yaml's LineCounter does", () => {
+    const text = `${POD}---\n# a comment\n\n${POD}---\n${POD.replace("busybox:1.37", "!vault x")}---\nspec: [unclosed\n  x: {\n`;
+    const lines = new LineCounter();
+    const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
+    if (!Array.isArray(docs)) throw new Error("expected documents");
+    const input: LoadedInput = { objects: [], errors: [], warnings: [], files: 0 };
+    parseManifestText("f.yaml", text, input);
+    // The file has a syntax error, so none of its objects is checked; its position is yaml's.
+    expect(input.objects).toEqual([]);
+    expect(input.errors).toHaveLength(3);
+    expect(input.errors).toEqual(
+      (docs[3]?.errors ?? []).map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        return `f.yaml:${line}:${col}: ${e.message.split("\n")[0]}`;
+      }),
+    );
+    const good: LoadedInput = { objects: [], errors: [], warnings: [], files: 0 };
+    parseManifestText("g.yaml", text.slice(0, text.lastIndexOf("---")), good);
+    expect(good.objects.map((o) => o.line)).toEqual([1, 9, 15]);
+    expect(good.warnings).toEqual([
+      `g.yaml:${lines.linePos(text.indexOf("!vault")).line}: Unresolved tag: !vault`,
+    ]);
   });
 
   it("gives each List item its own line", () => {
