@@ -22,22 +22,50 @@ export const BLOCK_SIZE = 16;
 /** vLLM pads the vocabulary of its embedding and LM head to a multiple of 64 (`DEFAULT_VOCAB_PADDING_SIZE`). */
 const VOCAB_PADDING = 64;
 
-/** Memory outside torch's allocator seen by the profiling run: CUDA context, cuBLAS, NCCL (observed 0.25-0.35 GiB). */
-const NON_TORCH_BYTES = 0.4 * GiB;
+/**
+ * Memory outside torch's allocator that the profiling run adds since the worker started
+ * (cuBLAS, NCCL's ordinary buffers): vLLM measures it as CUDA-used minus torch-reserved since
+ * vllm-project/vllm#11809 (0.16-0.35 GiB in published logs, e.g. #12126, #13061).
+ */
+const NON_TORCH_GIB = 0.4;
 
 /**
- * Bytes per logit element of the sampler warm-up (`_dummy_sampler_run`): fp32 logits, the
- * temperature-scaled copy, probabilities, log-probabilities and the top-k/top-p sort
- * (fp32 values + int64 indices) live at once.
+ * NCCL's NVLink-SHARP buffers, per rank and per rank of a communicator: NCCL turns NVLS on for
+ * more than two GPUs on an NVSwitch (Hopper or later) and sizes it `nvlsPerRankSize` 288 MiB ×
+ * the communicator's ranks (`nvlsTotalSize 2415919104` at 8 ranks, vllm-project/vllm#9699).
+ * vLLM holds two NCCL communicators on the TP group (torch's and PyNccl); #9699 measured
+ * ~5,100 fewer KV blocks (≈ 4.9 GiB) at TP 8 with NVLS on, i.e. both carry the buffers.
  */
-const SAMPLER_BYTES_PER_LOGIT = 30;
+const NVLS_BYTES_PER_RANK = 288 * 1024 ** 2;
+const NVLS_COMMUNICATORS = 2;
+
+/**
+ * Bytes per logit element at the peak of the sampler warm-up (`_dummy_sampler_run`, top-k and
+ * top-p on, as vLLM's dummy metadata sets them), inside the sort of `apply_top_k_top_p`: the
+ * model-dtype logits (2) and their fp32 copy (4) held by the caller, the sorted values (4) and
+ * int64 indices (8), and the sort's int64 index input and key/value double buffers (4 + 8 + 8).
+ * Two gpt-oss-120b runs that failed on it (vllm-project/vllm#23278, #27508) imply 36.5-37.3.
+ */
+const SAMPLER_BYTES_PER_LOGIT = 38;
 
 /** CUDA-graph memory: a fixed pool plus a share per captured layer (vLLM logs 0.3-1.5 GiB). */
 const CUDA_GRAPH_BASE_BYTES = 0.25 * GiB;
 const CUDA_GRAPH_BYTES_PER_LAYER = 0.012 * GiB;
 
-/** MXFP4 expert kernels pad each partition's intermediate size to a multiple of 256. */
-const MXFP4_INTERMEDIATE_ALIGN = 256;
+/**
+ * How the MXFP4 expert kernels lay out each expert's hidden and per-partition intermediate
+ * size (vLLM `mxfp4_round_up_hidden_size_and_intermediate_size`): Marlin (GPUs without FP4
+ * compute, or Hopper without the `triton_kernels` package) pads the intermediate size to 128
+ * and the hidden size to 256; the Triton path on Hopper stores the swizzled experts at the
+ * size of a 256-padded intermediate (64.38 GiB for gpt-oss-120b, vllm-project/vllm#33155);
+ * FlashInfer (Blackwell) pads both to 256.
+ */
+export type Mxfp4Backend = "triton" | "marlin" | "flashinfer";
+const MXFP4_PADDING: Record<Mxfp4Backend, { hidden: number; intermediate: number }> = {
+  triton: { hidden: 1, intermediate: 256 },
+  marlin: { hidden: 256, intermediate: 128 },
+  flashinfer: { hidden: 256, intermediate: 256 },
+};
 
 const roundUp = (x: number, m: number) => Math.ceil(x / m) * m;
 
@@ -60,6 +88,21 @@ export interface EngineSettings {
    * Defaults to true; published runs of older engines set it false.
    */
   samplerWarmup?: boolean;
+  /**
+   * Whether the profiling forward computes logits for every batched token (the first V1
+   * engine, vLLM 0.7.x) instead of one per request. Defaults to false.
+   */
+  profileLogitsAllTokens?: boolean;
+  /**
+   * Non-torch memory the profiler counts, GiB. Defaults to 0.4, what vLLM ≥ 0.7.2 counts on one
+   * GPU; the first V1 engine counted torch's reserved-but-unallocated memory and the CUDA
+   * context too (1.79 GiB on an H100, vllm-project/vllm#10511), fixed by #11809.
+   */
+  nonTorchGiB?: number;
+  /** NCCL NVLink SHARP (`NCCL_NVLS_ENABLE`); defaults to on where the GPU has it (`GpuSpec.nvls`). */
+  ncclNvls?: boolean;
+  /** MXFP4 expert kernels (gpt-oss); defaults to the GPU's (`GpuSpec.mxfp4Backend`). */
+  mxfp4Backend?: Mxfp4Backend;
   /**
    * Whether CUDA-graph memory is profiled and taken out of the KV cache (default since vLLM
    * 0.21). Defaults to true; published runs of older versions set it false.
@@ -93,7 +136,7 @@ export interface StageEstimate {
   activationBytes: number;
   /** Sampler warm-up bytes (last stage only). */
   samplerBytes: number;
-  /** Non-torch bytes (CUDA context, NCCL). */
+  /** Non-torch bytes (cuBLAS, NCCL and its NVLS buffers). */
   nonTorchBytes: number;
   /** CUDA-graph bytes taken from the KV budget. */
   cudaGraphBytes: number;
@@ -103,6 +146,33 @@ export interface StageEstimate {
   kvBytesPerToken: number;
   /** KV bytes one request of `maxModelLen` tokens takes (sliding layers hold only their window). */
   kvBytesPerRequest: number;
+  /** KV blocks that fit (each holds 16 tokens of one group's layers). */
+  kvBlocks: number;
+  /** Blocks one request of `maxModelLen` tokens holds, over all groups. */
+  kvBlocksPerRequest: number;
+}
+
+/**
+ * How vLLM's hybrid KV-cache manager groups a stage's layers
+ * (`_get_kv_cache_groups_uniform_page_size`): every group has the same number of layers so
+ * one page size serves all — the smaller type's count, or the larger's when it is under 1.5×
+ * the smaller — and each type is split into `ceil(layers / size)` groups, the last padded.
+ * The cache is `size` tensors of `num_blocks` pages that every group shares.
+ */
+export function kvCacheGroups(
+  fullLayers: number,
+  slidingLayers: number,
+): { size: number; full: number; sliding: number } {
+  const counts = [fullLayers, slidingLayers].filter((n) => n > 0);
+  if (counts.length === 0) return { size: 1, full: 0, sliding: 0 };
+  const min = Math.min(...counts);
+  const max = Math.max(...counts);
+  const size = max < min * 1.5 ? max : min;
+  return {
+    size,
+    full: Math.ceil(fullLayers / size),
+    sliding: Math.ceil(slidingLayers / size),
+  };
 }
 
 /** The estimate vLLM would print, for the binding (smallest-cache) stage. */
@@ -236,6 +306,10 @@ function resolveEngine(m: ModelArch, gpu: GpuSpec, e: EngineSettings = {}) {
     kvCacheDtype: e.kvCacheDtype ?? ("auto" as KvCacheDtype),
     enforceEager: e.enforceEager ?? false,
     samplerWarmup: e.samplerWarmup ?? true,
+    profileLogitsAllTokens: e.profileLogitsAllTokens ?? false,
+    nonTorchBytes: (e.nonTorchGiB ?? NON_TORCH_GIB) * GiB,
+    ncclNvls: e.ncclNvls ?? gpu.nvls ?? false,
+    mxfp4Backend: e.mxfp4Backend ?? gpu.mxfp4Backend ?? ("triton" as Mxfp4Backend),
     cudaGraphProfiled: e.cudaGraphProfiled ?? true,
   };
 }
@@ -274,8 +348,9 @@ export function estimate(input: EstimateInput): Estimate {
   const denseMlpPerGpu = counts.denseMlpPerLayer / tp;
   let expertsPerGpu = counts.expertsPerLayer / tp;
   if (m.moe && dtype === "mxfp4") {
-    const inter = roundUp(m.moe.expertIntermediateSize / tp, MXFP4_INTERMEDIATE_ALIGN);
-    expertsPerGpu = m.moe.experts * 3 * h * inter;
+    const pad = MXFP4_PADDING[eng.mxfp4Backend];
+    const inter = roundUp(m.moe.expertIntermediateSize / tp, pad.intermediate);
+    expertsPerGpu = m.moe.experts * 3 * roundUp(h, pad.hidden) * inter;
   }
   const sharedPerGpu = m.moe
     ? (m.moe.sharedExperts * 3 * h * m.moe.expertIntermediateSize) / tp + h * m.moe.experts
@@ -300,6 +375,13 @@ export function estimate(input: EstimateInput): Estimate {
     2 * (qkvWidth / tp + (3 * mlpWidth) / tp + 2 * h) + (m.moe ? 2 * m.moe.expertsPerToken * h : 0);
   const activationBytes = eng.maxNumBatchedTokens * perToken;
   const samplerRows = Math.min(eng.maxNumSeqs, eng.maxNumBatchedTokens);
+  // The first V1 engine took logits of every batched token (model dtype) after the forward.
+  const profileLogitBytes = eng.profileLogitsAllTokens
+    ? eng.maxNumBatchedTokens * m.vocabSize * wide
+    : 0;
+
+  const nvlsBytes = eng.ncclNvls && tp > 2 ? NVLS_COMMUNICATORS * NVLS_BYTES_PER_RANK * tp : 0;
+  const nonTorchBytes = eng.nonTorchBytes + nvlsBytes;
 
   let firstDense = counts.denseLayers;
   const stages: StageEstimate[] = stageLayers.map((layers, s) => {
@@ -314,49 +396,56 @@ export function estimate(input: EstimateInput): Estimate {
       (first ? embeddingBytes + extraBytes : 0) +
       (last && (!m.tiedEmbeddings || pp > 1) ? embeddingBytes : 0);
     const weightBytes = layers * attentionPerGpu * attnBytes + denseBytes + moeBytes + headBytes;
-    const samplerBytes =
-      last && eng.samplerWarmup ? samplerRows * m.vocabSize * SAMPLER_BYTES_PER_LOGIT : 0;
+    const samplerBytes = last
+      ? (eng.samplerWarmup ? samplerRows * m.vocabSize * SAMPLER_BYTES_PER_LOGIT : 0) +
+        profileLogitBytes
+      : 0;
     const cudaGraphBytes =
       eng.cudaGraphProfiled && !eng.enforceEager
         ? CUDA_GRAPH_BASE_BYTES + layers * CUDA_GRAPH_BYTES_PER_LAYER
         : 0;
-    const kvBytes =
-      budget - weightBytes - activationBytes - samplerBytes - NON_TORCH_BYTES - cudaGraphBytes;
+    // The forward's activations are freed before the logits and the sampler warm-up run, so
+    // torch's peak is the larger of the two phases (the hidden states live through both).
+    const hiddenBytes = samplerBytes > 0 ? eng.maxNumBatchedTokens * h * wide : 0;
+    const peakBytes = Math.max(activationBytes, samplerBytes + hiddenBytes);
+    const kvBytes = budget - weightBytes - peakBytes - nonTorchBytes - cudaGraphBytes;
     const slidingLayers = Math.round(layers * slidingShare);
-    const fullLayers = layers - slidingLayers;
-    const mml = roundUp(eng.maxModelLen, BLOCK_SIZE);
-    // vLLM's SlidingWindowSpec keeps window − 1 + one step's tokens, plus a block.
-    const windowTokens = m.slidingWindow
-      ? Math.min(
-          mml,
-          roundUp(m.slidingWindow.window - 1 + eng.maxNumBatchedTokens, BLOCK_SIZE) + BLOCK_SIZE,
-        )
+    const groups = kvCacheGroups(layers - slidingLayers, slidingLayers);
+    const blockBytes = groups.size * BLOCK_SIZE * kvLayer;
+    // Blocks one request holds (`max_memory_usage_bytes` of each group's spec): a full layer
+    // its whole context, a sliding one `window − 1` + one step's tokens and a block more.
+    const fullBlocks = Math.ceil(eng.maxModelLen / BLOCK_SIZE);
+    const slidingBlocks = m.slidingWindow
+      ? Math.ceil(
+          Math.min(m.slidingWindow.window - 1 + eng.maxNumBatchedTokens, eng.maxModelLen) /
+            BLOCK_SIZE,
+        ) + 1
       : 0;
+    const blocksPerRequest = groups.full * fullBlocks + groups.sliding * slidingBlocks;
     return {
       layers,
       weightBytes,
       activationBytes,
       samplerBytes,
-      nonTorchBytes: NON_TORCH_BYTES,
+      nonTorchBytes,
       cudaGraphBytes,
       kvBytes,
       kvBytesPerToken: layers * kvLayer,
-      kvBytesPerRequest: (fullLayers * mml + slidingLayers * windowTokens) * kvLayer,
+      kvBytesPerRequest: blocksPerRequest * blockBytes,
+      kvBlocks: kvBytes > 0 ? Math.floor(kvBytes / blockBytes) : 0,
+      kvBlocksPerRequest: blocksPerRequest,
     };
   });
 
   // vLLM sizes every worker's cache to the smallest block count; find the binding stage.
-  const concurrencyOf = (s: StageEstimate) =>
-    s.kvBytes > 0 && s.kvBytesPerRequest > 0 ? s.kvBytes / s.kvBytesPerRequest : 0;
+  const concurrencyOf = (s: StageEstimate) => s.kvBlocks / s.kvBlocksPerRequest;
   const binding = stages.reduce((a, b) => (concurrencyOf(b) < concurrencyOf(a) ? b : a));
   const maxConcurrency = concurrencyOf(binding);
-  const fullOnly = !m.slidingWindow;
-  const kvTokens =
-    binding.kvBytes <= 0
-      ? 0
-      : fullOnly
-        ? Math.floor(binding.kvBytes / (BLOCK_SIZE * binding.kvBytesPerToken)) * BLOCK_SIZE
-        : Math.floor(maxConcurrency * eng.maxModelLen);
+  // "GPU KV cache size" is blocks × 16 for one group, and concurrency × max-model-len (what
+  // the pinned vLLM logs for every model, vllm-project/vllm#54662) when groups differ.
+  const kvTokens = m.slidingWindow
+    ? Math.floor(maxConcurrency * eng.maxModelLen)
+    : binding.kvBlocks * BLOCK_SIZE;
   return {
     dtype,
     tensor: tp,
@@ -369,7 +458,7 @@ export function estimate(input: EstimateInput): Estimate {
     weightBytesPerGpu: Math.max(...stages.map((s) => s.weightBytes)),
     kvBytesPerGpu: Math.max(0, binding.kvBytes),
     kvTokens,
-    maxConcurrency: fullOnly ? kvTokens / eng.maxModelLen : maxConcurrency,
+    maxConcurrency,
     weightsFit: stages.every((s) => s.kvBytes > 0),
   };
 }

@@ -4,6 +4,8 @@
  * they share NVLink there.
  */
 
+import type { Mxfp4Backend } from "./estimate";
+
 /** One GPU type. */
 export interface GpuSpec {
   /** Catalog name, as `size --gpu` and `VllmServer` `gpuType` take it. */
@@ -30,6 +32,17 @@ export interface GpuSpec {
   nvlink: boolean;
   /** vLLM's serving defaults differ by size: ≥ 70 GiB and not an A100 gets the larger batch. */
   largeBatchDefaults: boolean;
+  /**
+   * The MXFP4 expert kernels vLLM picks here (gpt-oss): Marlin where the GPU has no FP4
+   * compute before Hopper (vLLM warns "Weight-only FP4 compression will be used leveraging the
+   * Marlin kernel"), FlashInfer on Blackwell; unset means the Triton path of Hopper.
+   */
+  mxfp4Backend?: Mxfp4Backend;
+  /**
+   * Whether NCCL uses NVLink SHARP between the GPUs of a node (an NVSwitch of Hopper or later:
+   * the SXM parts; PCIe cards have none): it then holds extra buffers above TP 2.
+   */
+  nvls?: boolean;
   /** Node labels that name this GPU (GKE accelerator label, GPU feature discovery product). */
   nodeLabels: { gkeAccelerator?: string; gpuProducts: string[] };
   /** Where the memory figure comes from. */
@@ -48,6 +61,7 @@ const GPUS: GpuSpec[] = [
     gpusPerNode: 8,
     nvlink: true,
     largeBatchDefaults: true,
+    nvls: true,
     nodeLabels: { gkeAccelerator: "nvidia-h200-141gb", gpuProducts: ["NVIDIA-H200"] },
     source: "141 GB HBM3e (143,771 MiB in nvidia-smi) less driver reserve",
   },
@@ -60,6 +74,7 @@ const GPUS: GpuSpec[] = [
     gpusPerNode: 8,
     nvlink: true,
     largeBatchDefaults: true,
+    nvls: true,
     nodeLabels: {
       gkeAccelerator: "nvidia-h100-80gb",
       gpuProducts: ["NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIe"],
@@ -75,6 +90,7 @@ const GPUS: GpuSpec[] = [
     gpusPerNode: 8,
     nvlink: true,
     largeBatchDefaults: false,
+    mxfp4Backend: "marlin",
     nodeLabels: {
       gkeAccelerator: "nvidia-a100-80gb",
       gpuProducts: ["NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIe"],
@@ -90,6 +106,7 @@ const GPUS: GpuSpec[] = [
     gpusPerNode: 8,
     nvlink: true,
     largeBatchDefaults: false,
+    mxfp4Backend: "marlin",
     nodeLabels: {
       gkeAccelerator: "nvidia-tesla-a100",
       gpuProducts: ["NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB"],
@@ -105,6 +122,7 @@ const GPUS: GpuSpec[] = [
     gpusPerNode: 8,
     nvlink: false,
     largeBatchDefaults: false,
+    mxfp4Backend: "marlin",
     nodeLabels: { gkeAccelerator: "nvidia-l4", gpuProducts: ["NVIDIA-L4"] },
     source: "23,034 MiB in nvidia-smi less driver reserve",
   },
@@ -117,6 +135,7 @@ const GPUS: GpuSpec[] = [
     gpusPerNode: 8,
     nvlink: false,
     largeBatchDefaults: false,
+    mxfp4Backend: "marlin",
     nodeLabels: { gpuProducts: ["NVIDIA-A10G"] },
     source: "23,028 MiB in nvidia-smi less driver reserve",
   },
@@ -129,6 +148,7 @@ const GPUS: GpuSpec[] = [
     gpusPerNode: 8,
     nvlink: false,
     largeBatchDefaults: false,
+    mxfp4Backend: "marlin",
     nodeLabels: { gpuProducts: ["NVIDIA-L40S"] },
     source: "46,068 MiB in nvidia-smi less driver reserve",
   },
@@ -141,6 +161,7 @@ const GPUS: GpuSpec[] = [
     gpusPerNode: 1,
     nvlink: false,
     largeBatchDefaults: false,
+    mxfp4Backend: "marlin",
     nodeLabels: { gpuProducts: ["NVIDIA-GeForce-RTX-4090"] },
     source: "vllm-project/vllm#13061: 23.08 GiB at gpu_memory_utilization 0.98",
   },
@@ -153,6 +174,8 @@ const GPUS: GpuSpec[] = [
     gpusPerNode: 8,
     nvlink: true,
     largeBatchDefaults: true,
+    nvls: true,
+    mxfp4Backend: "flashinfer",
     nodeLabels: { gkeAccelerator: "nvidia-b200", gpuProducts: ["NVIDIA-B200"] },
     source: "180 GB HBM3e less driver reserve",
   },

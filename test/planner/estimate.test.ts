@@ -5,6 +5,7 @@ import {
   GiB,
   gpuByName,
   kvBytesPerTokenPerLayer,
+  kvCacheGroups,
   layersPerStage,
   type ModelArch,
   modelById,
@@ -88,6 +89,58 @@ describe("how vLLM splits the model", () => {
     // 52 of 62 layers slide over 1,024 tokens: a request costs far less than 62 full layers.
     expect(s.kvBytesPerRequest).toBeLessThan(s.kvBytesPerToken * e.maxModelLen * 0.3);
     expect(e.kvTokens).toBeGreaterThan(Math.floor(s.kvBytes / s.kvBytesPerToken));
+  });
+
+  it("groups hybrid layers as vLLM's KV-cache manager does, padding the last group", () => {
+    // Gemma 3 27B: 10 full + 52 sliding → groups of 10: one full, six sliding (8 padding layers).
+    expect(kvCacheGroups(10, 52)).toEqual({ size: 10, full: 1, sliding: 6 });
+    // gpt-oss: 18 + 18 → one group of each.
+    expect(kvCacheGroups(18, 18)).toEqual({ size: 18, full: 1, sliding: 1 });
+    // Under 1.5× apart the larger count is the size (vLLM's gpt-oss-20b + EAGLE example).
+    expect(kvCacheGroups(13, 12)).toEqual({ size: 13, full: 1, sliding: 1 });
+    expect(kvCacheGroups(80, 0)).toEqual({ size: 80, full: 1, sliding: 0 });
+    const gemma = model("google/gemma-3-27b-it");
+    const h200 = gpuByName("h200");
+    if (!h200) throw new Error("h200");
+    const e = estimate({ model: gemma, gpu: h200, tensor: 1, pipeline: 1 });
+    const s = e.stages[0];
+    // 131,072 tokens: 8,192 full blocks + 6 sliding groups × (1,023 + 8,192 tokens → 577 blocks).
+    expect(s.kvBlocksPerRequest).toBe(8192 + 6 * 577);
+    expect(e.kvTokens).toBe(Math.floor((s.kvBlocks / s.kvBlocksPerRequest) * 131072));
+  });
+
+  it("charges NCCL's NVLS buffers above TP 2 on NVSwitch GPUs only", () => {
+    const m = model("Qwen/Qwen3-235B-A22B");
+    const at = (tensor: number, ncclNvls?: boolean) =>
+      estimate({ model: m, dtype: "fp8", gpu: h100, tensor, pipeline: 1, engine: { ncclNvls } })
+        .stages[0].nonTorchBytes;
+    // Two communicators × 288 MiB × 4 ranks on top of the ordinary 0.4 GiB.
+    expect(at(4) - at(4, false)).toBe(2 * 288 * 1024 ** 2 * 4);
+    expect(at(2)).toBe(at(2, false));
+    const l40s = gpuByName("l40s");
+    if (!l40s) throw new Error("l40s");
+    expect(l40s.nvls).toBeUndefined();
+  });
+
+  it("lays MXFP4 experts out as the kernel vLLM picks does", () => {
+    const oss = model("openai/gpt-oss-120b");
+    const w = (mxfp4Backend: "triton" | "marlin") =>
+      estimate({ model: oss, gpu: h100, tensor: 1, pipeline: 1, engine: { mxfp4Backend } })
+        .weightBytesPerGpu / GiB;
+    // vllm-project/vllm#33155 (Triton): 64.38 GiB; #23278 (Marlin): 65.97 GiB.
+    expect(Math.abs(w("triton") - 64.38) / 64.38).toBeLessThan(0.005);
+    expect(Math.abs(w("marlin") - 65.97) / 65.97).toBeLessThan(0.005);
+    expect(gpuByName("a100-80gb")?.mxfp4Backend).toBe("marlin");
+  });
+
+  it("takes the larger of the forward and the sampler warm-up, not their sum", () => {
+    const m = model("Qwen/Qwen3-32B");
+    const e = estimate({ model: m, gpu: h100, tensor: 1, pipeline: 1 });
+    const s = e.stages[0];
+    const budget = h100.totalGiB * GiB * e.gpuMemoryUtilization;
+    const overhead = budget - s.weightBytes - s.kvBytes - s.nonTorchBytes - s.cudaGraphBytes;
+    expect(overhead).toBeLessThan(s.activationBytes + s.samplerBytes);
+    expect(overhead).toBeGreaterThanOrEqual(Math.max(s.activationBytes, s.samplerBytes));
   });
 
   it("keeps embeddings and LM head in 16 bits when quantising", () => {
