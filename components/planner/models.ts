@@ -273,7 +273,11 @@ export const modelCatalog: readonly ModelArch[] = [
         denseLayers: 0,
       },
     },
-    hub("Qwen/Qwen3-235B-A22B", "same family layout as Qwen3-30B-A3B; values not re-read here"),
+    {
+      repo: "zyzshishui/slime",
+      path: "scripts/models/qwen3-235B-A22B.sh",
+      note: "Megatron arguments from the config: 94 layers, hidden 4096, FFN 12288, 64 heads, 4 query groups of 128, vocab 151936 untied, 128 experts of 1536, top-8 (max_position_embeddings 40960 is the Qwen3 family's)",
+    },
   ),
   entry("Qwen/Qwen2.5-14B-Instruct", qwen25_14b, { ...LLM_PROF, note: "Qwen2.5-14B" }),
   entry("Qwen/Qwen2.5-32B-Instruct", qwen25_32b, { ...LLM_PROF, note: "Qwen2.5-32B" }),
@@ -293,16 +297,16 @@ export const modelCatalog: readonly ModelArch[] = [
     ...OUMI_LLAMA,
     note: "Llama 3.x 70B: the distill keeps its base model's architecture",
   }),
-  entry(
-    "deepseek-ai/DeepSeek-R1",
-    deepseekV3,
-    hub("deepseek-ai/DeepSeek-R1", "DeepseekV3 layout, FP8 block-quantised; not re-read here"),
-  ),
-  entry(
-    "deepseek-ai/DeepSeek-V3",
-    deepseekV3,
-    hub("deepseek-ai/DeepSeek-V3", "same layout as DeepSeek-R1; not re-read here"),
-  ),
+  entry("deepseek-ai/DeepSeek-R1", deepseekV3, {
+    repo: "tenstorrent/tt-metal",
+    path: "models/demos/deepseek_v3/reference/README_WEIGHTS.md",
+    note: "DeepseekV3 layout (61 layers, 671B, FP8 quantization_config); MLA ranks 512/1536 and 256 routed experts as Shahip2016/Deepseek-v3 README.md lists them; R1 shares V3's config",
+  }),
+  entry("deepseek-ai/DeepSeek-V3", deepseekV3, {
+    repo: "tenstorrent/tt-metal",
+    path: "models/demos/deepseek_v3/reference/README_WEIGHTS.md",
+    note: "61 layers, 671B total, FP8; MLA ranks 512 (KV) and 1536 (Q), 256 routed experts (Shahip2016/Deepseek-v3 README.md)",
+  }),
   entry(
     "google/gemma-3-1b-it",
     gemma3(
@@ -342,7 +346,11 @@ export const modelCatalog: readonly ModelArch[] = [
   entry(
     "mistralai/Mistral-7B-Instruct-v0.3",
     { ...llama8b, vocabSize: 32768, maxPositionEmbeddings: 32768 },
-    hub("mistralai/Mistral-7B-Instruct-v0.3", "not re-read here"),
+    {
+      repo: "edadaltocg/mistral-src-finetune",
+      path: "finetune/config.py",
+      note: "Mistral 7B dims (4096 hidden, 32 layers, 32 heads, 8 KV heads of 128, 14336 FFN); v0.3 extends the vocabulary to 32,768 (Noibisjunior/writetech-accelerator-portfolio-AbdulSalaam docs/ai-documentation/model_card.md)",
+    },
   ),
   entry(
     "mistralai/Mixtral-8x7B-Instruct-v0.1",
@@ -358,7 +366,11 @@ export const modelCatalog: readonly ModelArch[] = [
         denseLayers: 0,
       },
     },
-    hub("mistralai/Mixtral-8x7B-Instruct-v0.1", "not re-read here"),
+    {
+      repo: "keras-team/keras-hub",
+      path: "keras_hub/src/models/mixtral/README.md",
+      note: "module dump of MixtralForCausalLM: vocab 32000, 32 layers, hidden 4096, K/V projections 1024 (8 heads of 128), 8 experts with w1 4096→14336",
+    },
   ),
   entry("openai/gpt-oss-20b", gptOss(24, 32), {
     repo: "EchoCog/gpt-oss-20b",

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { publishedRuns, replay, validationTable } from "./validation";
 
@@ -51,5 +53,10 @@ describe("published vLLM runs", () => {
     const table = validationTable(runs.map(replay));
     expect(table.split("\n")).toHaveLength(runs.length + 2);
     for (const run of runs) expect(table).toContain(run.id);
+  });
+
+  it("is the table docs/planner.md shows, so the docs cannot drift from the fixtures", () => {
+    const docs = readFileSync(join(__dirname, "..", "..", "docs", "planner.md"), "utf8");
+    expect(docs).toContain(validationTable(runs.map(replay)));
   });
 });
