@@ -94,9 +94,10 @@ export interface EngineSettings {
    */
   profileLogitsAllTokens?: boolean;
   /**
-   * Non-torch memory the profiler counts, GiB. Defaults to 0.4, what vLLM ≥ 0.7.2 counts on one
-   * GPU; the first V1 engine counted torch's reserved-but-unallocated memory and the CUDA
-   * context too (1.79 GiB on an H100, vllm-project/vllm#10511), fixed by #11809.
+   * Non-torch memory the profiler counts, GiB, before NVLS buffers. Defaults to 0.4, what vLLM
+   * counts on one GPU since it measures CUDA-used minus torch-reserved (vllm-project/vllm#11809);
+   * the first V1 engine counted torch's reserved-but-unallocated memory and the CUDA context
+   * too (1.79 GiB on an H100 by that measure, #10511).
    */
   nonTorchGiB?: number;
   /** NCCL NVLink SHARP (`NCCL_NVLS_ENABLE`); defaults to on where the GPU has it (`GpuSpec.nvls`). */
@@ -134,7 +135,7 @@ export interface StageEstimate {
   weightBytes: number;
   /** Peak activation bytes of the profiling forward pass. */
   activationBytes: number;
-  /** Sampler warm-up bytes (last stage only). */
+  /** Profiling-run logits and sampler warm-up bytes (last stage only). */
   samplerBytes: number;
   /** Non-torch bytes (cuBLAS, NCCL and its NVLS buffers). */
   nonTorchBytes: number;
@@ -441,8 +442,9 @@ export function estimate(input: EstimateInput): Estimate {
   const concurrencyOf = (s: StageEstimate) => s.kvBlocks / s.kvBlocksPerRequest;
   const binding = stages.reduce((a, b) => (concurrencyOf(b) < concurrencyOf(a) ? b : a));
   const maxConcurrency = concurrencyOf(binding);
-  // "GPU KV cache size" is blocks × 16 for one group, and concurrency × max-model-len (what
-  // the pinned vLLM logs for every model, vllm-project/vllm#54662) when groups differ.
+  // "GPU KV cache size": the pinned vLLM logs concurrency × max-model-len
+  // (vllm-project/vllm#54662); with one group that is blocks × 16 (older versions' figure) up
+  // to the last block's rounding, so full-attention models keep the exact block count.
   const kvTokens = m.slidingWindow
     ? Math.floor(maxConcurrency * eng.maxModelLen)
     : binding.kvBlocks * BLOCK_SIZE;
