@@ -26,6 +26,12 @@ export const versions = {
   /** NVIDIA's NGC vLLM container (arm64 + sm_121/GB10 builds); 26.10 ships vLLM 0.31.0. */
   ngcVllmImage: "nvcr.io/nvidia/vllm:26.10-py3",
   /**
+   * NVIDIA NIM for LLMs image for `runtime: nim`: the Llama 3.1 8B Instruct NIM, release
+   * 2.0.12 (NIM LLM 2.x: vLLM backend, `NIM_*` environment, multi-node over Ray; docs
+   * docs.nvidia.com/nim/large-language-models/2.0.12/). Needs an NGC API key to pull and run.
+   */
+  nimImage: "nvcr.io/nim/meta/llama-3.1-8b-instruct:2.0.12",
+  /**
    * prometheus-community kube-prometheus-stack chart (Prometheus Operator v0.93.1, Grafana
    * chart 12.11.1, node exporter 1.12.1), for the `Monitoring` component.
    */

@@ -5,6 +5,7 @@
  * port named {@link HTTP_PORT_NAME}.
  */
 import type { IPodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
+import { metricsPath, type ServingRuntime } from "../vllm/nim";
 import { HTTP_PORT_NAME, LWS_NAME_LABEL, LWS_WORKER_INDEX_LABEL } from "../vllm/workload";
 
 /** Label on every vLLM series and its `up` naming the server it came from. */
@@ -21,6 +22,8 @@ export interface MonitoredServerArgs {
   namespace: string;
   /** Nodes one server spans (`parallelism.nodes`); more than 1 means a LeaderWorkerSet. Defaults to 1. */
   nodes?: number;
+  /** What serves (`VllmServerArgs.runtime`): NIM publishes its metrics at `/v1/metrics`. Defaults to `vllm` (`/metrics`). */
+  runtime?: ServingRuntime;
 }
 
 /**
@@ -62,7 +65,7 @@ export function vllmPodMonitor(s: MonitoredServerArgs, monitoringNamespace: stri
       podMetricsEndpoints: [
         {
           port: HTTP_PORT_NAME,
-          path: "/metrics",
+          path: metricsPath(s.runtime),
           interval: "15s",
           relabelings: [
             { action: "replace", targetLabel: SERVER_LABEL, replacement: s.name },

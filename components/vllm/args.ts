@@ -22,6 +22,14 @@ import {
 import { GPU_NAMES, gpuByName } from "../planner/gpus";
 import { ConfigError, formatPath } from "../validation";
 import { versions } from "../versions";
+import {
+  NIM_CACHE_MOUNT,
+  type NimArgs,
+  type NimConfig,
+  nimArgsSchema,
+  nimProblems,
+  ServingRuntime,
+} from "./nim";
 
 /** The model to serve. */
 export interface VllmModelArgs {
@@ -130,8 +138,21 @@ export interface VllmServerArgs {
    * derives pod and StatefulSet names from it). Defaults to the component's name.
    */
   name?: string;
-  /** Container image with `vllm` on the PATH, pinned by tag or digest. Defaults to `versions.vllmImage`. */
+  /**
+   * Container image, pinned by tag or digest: with `vllm` on the PATH, or for `runtime: nim` a
+   * NIM for LLMs image (`nvcr.io/nim/<org>/<model>:<tag>`). Defaults to `versions.vllmImage`,
+   * or `versions.nimImage` for NIM.
+   */
   image?: string;
+  /**
+   * What serves the model: `vllm` (`vllm serve`) or `nim` (NVIDIA NIM for LLMs, configured
+   * through its `NIM_*` environment; needs an NGC API key and an image pull Secret, see
+   * `nim`). Every other argument means the same for both; `launcher` and `apiKeySecret` are
+   * vLLM's only. Defaults to `vllm`.
+   */
+  runtime?: ServingRuntime;
+  /** NIM-only options (NGC credentials). Only with `runtime: nim`. Defaults to the `NgcCredentials` Secret names. */
+  nim?: NimArgs;
   /** How the model is split over GPUs and nodes. Defaults to one GPU. */
   parallelism?: VllmParallelismArgs;
   /** Independent copies of the server (Deployment replicas or LWS groups). Defaults to 1. */
@@ -147,7 +168,10 @@ export interface VllmServerArgs {
    * one node is rejected, `mp` accepted). Defaults to `mp`.
    */
   launcher?: VllmLauncher;
-  /** Model cache volume, mounted at `HF_HOME`. Defaults to an emptyDir (downloads on every start). */
+  /**
+   * Model cache volume, mounted at `HF_HOME` (vLLM) or `NIM_CACHE_PATH` (NIM, default mount
+   * `/opt/nim/.cache`). Defaults to an emptyDir (downloads on every start).
+   */
   modelCache?: ModelCacheArgs;
   /** Secret holding the Hugging Face token (`HF_TOKEN`). Defaults to none (public models only). */
   tokenSecret?: VllmTokenSecretArgs;
@@ -305,7 +329,9 @@ const schema = z
         "pin the image by tag or digest",
       )
       .refine((s) => !s.endsWith(":latest"), "`latest` is not a pin: name a version")
-      .default(versions.vllmImage),
+      .optional(),
+    runtime: z.enum(ServingRuntime).optional(),
+    nim: nimArgsSchema.optional(),
     parallelism: z
       .object({
         tensor: positiveInt.default(1),
@@ -429,9 +455,10 @@ const schema = z
             `${tp} neither divides nor is a multiple of ${perNode} GPUs per node: tensor-parallel groups would straddle nodes`,
           );
         }
-        const launcher = v.launcher;
+        // NIM's multi-node always forms a Ray cluster (nim-serve-ray).
+        const launcher = v.runtime === "nim" ? "ray" : v.launcher;
         // `mp` is the default and harmless on one node; asking for Ray there is a mistake.
-        if (nodes === 1 && launcher === "ray") {
+        if (nodes === 1 && v.launcher === "ray") {
           issue(
             ["launcher"],
             "the ray launcher only starts multi-node servers (parallelism.nodes > 1); on one node vLLM starts its own workers: remove it",
@@ -465,6 +492,7 @@ const schema = z
           }
         }
       }
+      for (const problem of nimProblems(v)) issue(problem.path, problem.message);
       const extra = (v.engine as { extraArgs?: unknown } | undefined)?.extraArgs;
       if (Array.isArray(extra)) {
         extra.forEach((arg, i) => {
@@ -515,6 +543,10 @@ export interface VllmServerConfig {
   createNamespace: boolean;
   /** Container image, pinned. */
   image: string;
+  /** What serves the model. */
+  runtime: ServingRuntime;
+  /** NIM options, with `runtime: nim`. */
+  nim?: NimConfig;
   /** Model id, optional revision, and the name clients use. */
   model: { id: string; revision?: string; servedName: string };
   /** Parallelism with `gpusPerNode` resolved; tensor × pipeline = nodes × gpusPerNode. */
@@ -532,9 +564,9 @@ export interface VllmServerConfig {
   };
   /** The resolved network profile. */
   network: NetworkProfile;
-  /** `mp` or `ray`; meaningful only when nodes > 1. */
+  /** `mp` or `ray` (always `ray` for NIM); meaningful only when nodes > 1. */
   launcher: VllmLauncher;
-  /** The model cache volume and where `HF_HOME` points. */
+  /** The model cache volume and where `HF_HOME` (or `NIM_CACHE_PATH`) points. */
   modelCache: ModelCacheMount;
   /** Secret key holding the Hugging Face token, if any. */
   tokenSecret?: { name: string; key: string };
@@ -584,23 +616,27 @@ export function validateVllmServerArgs(
   const v = result.data;
   const p = v.parallelism;
   const world = p.tensor * p.pipeline;
+  const nim = v.runtime === "nim";
+  const cacheMount = nim ? NIM_CACHE_MOUNT : DEFAULT_MODEL_CACHE_MOUNT;
   return {
     name: v.name as string,
     namespace: v.namespace,
     createNamespace: v.createNamespace,
-    image: v.image,
+    image: v.image ?? (nim ? versions.nimImage : versions.vllmImage),
+    runtime: v.runtime ?? "vllm",
+    ...(nim ? { nim: v.nim ?? nimArgsSchema.parse({}) } : {}),
     model: { ...v.model, servedName: v.model.servedName ?? v.model.id },
     parallelism: { ...p, gpusPerNode: p.gpusPerNode ?? world / p.nodes },
     replicas: v.replicas,
     engine: v.engine,
     network: resolvedNetworkProfile(v.network),
-    launcher: v.launcher ?? "mp",
+    launcher: nim ? "ray" : (v.launcher ?? "mp"),
     modelCache: v.modelCache
-      ? modelCacheMount(v.modelCache as ModelCacheArgs)
-      : {
-          mountPath: DEFAULT_MODEL_CACHE_MOUNT,
-          volume: { name: MODEL_CACHE_VOLUME, emptyDir: {} },
-        },
+      ? modelCacheMount({
+          ...(v.modelCache as ModelCacheArgs),
+          mountPath: (v.modelCache as ModelCacheArgs).mountPath ?? cacheMount,
+        })
+      : { mountPath: cacheMount, volume: { name: MODEL_CACHE_VOLUME, emptyDir: {} } },
     tokenSecret: v.tokenSecret,
     apiKeySecret: v.apiKeySecret,
     port: v.port,

@@ -62,6 +62,16 @@ export function serveArgs(c: VllmServerConfig): string[] {
     args.push("--pipeline-parallel-size", String(c.parallelism.pipeline));
   }
   if (e.maxModelLen !== undefined) args.push("--max-model-len", String(e.maxModelLen));
+  return [...args, ...engineFlags(c)];
+}
+
+/**
+ * The engine options as vLLM flags (all but `maxModelLen`): `vllm serve` takes them as they
+ * are, a NIM (vLLM backend) in `NIM_PASSTHROUGH_ARGS`.
+ */
+export function engineFlags(c: VllmServerConfig): string[] {
+  const e = c.engine;
+  const args: string[] = [];
   if (e.gpuMemoryUtilization !== undefined) {
     args.push("--gpu-memory-utilization", String(e.gpuMemoryUtilization));
   }
@@ -73,6 +83,11 @@ export function serveArgs(c: VllmServerConfig): string[] {
     args.push(e.enablePrefixCaching ? "--enable-prefix-caching" : "--no-enable-prefix-caching");
   }
   return [...args, ...e.extraArgs];
+}
+
+/** `NIM_PASSTHROUGH_ARGS`: the engine flags as one CLI-style string, each word quoted. */
+export function nimPassthrough(c: VllmServerConfig): string {
+  return engineFlags(c).map(shellQuote).join(" ");
 }
 
 /** Multi-node `mp` wiring (vLLM >= 0.11.1): every pod names the group size, its rank and the leader. */
@@ -181,16 +196,26 @@ export function roleScript(c: VllmServerConfig, role: VllmRole): string {
     ...c.network.preamble,
     "set -eu",
   ];
+  const nim = c.runtime === "nim";
   const serve = serveArgs(c);
   if (role === "server") {
-    lines.push(vllmServe(serve));
+    // NIM reads its whole configuration from the NIM_* environment.
+    lines.push(nim ? "exec nim-serve" : vllmServe(serve));
     return `${lines.join("\n")}\n`;
   }
   if (role === "worker") lines.push(...WAIT_FOR_LEADER_DNS);
   lines.push(...masterLines(c, role));
   // Ray binds and advertises the node's link address too, when there is one.
   const rayNodeIp = c.network.linkAddresses ? ` --node-ip-address=${renderWord(VLLM_HOST_IP)}` : "";
-  if (c.launcher === "mp") {
+  if (nim) {
+    // NIM 2.x: the leader is the Ray head and serves, workers join it (NIM Operator v3.1.2).
+    if (role === "worker") lines.push(...WAIT_FOR_RAY_HEAD);
+    lines.push(
+      role === "leader"
+        ? `exec nim-serve-ray --head --port ${RAY_PORT}`
+        : `exec nim-serve-ray --head-address "\${master_addr}:${RAY_PORT}"`,
+    );
+  } else if (c.launcher === "mp") {
     lines.push(vllmServe([...serve, ...mpArgs(role)]));
   } else if (role === "leader") {
     lines.push(`ray start --head --port=${RAY_PORT}${rayNodeIp}`);

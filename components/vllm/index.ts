@@ -8,6 +8,8 @@ export * from "./api-key";
 export * from "./args";
 export { roleScript, serveArgs, type VllmRole } from "./command";
 export { API_CLIENT_LABEL, vllmNetworkPolicies } from "./network-policy";
+export * from "./ngc";
+export * from "./nim";
 export * from "./plan";
 export * from "./server";
 export { vllmNamespace, vllmService } from "./service";

@@ -6,6 +6,7 @@ import type { INamespace } from "kubernetes-models/v1/Namespace";
 import type { IService } from "kubernetes-models/v1/Service";
 import { podSecurityNamespace } from "../namespace";
 import type { VllmServerConfig } from "./args";
+import { metricsPath } from "./nim";
 import {
   awaitAnnotations,
   commonLabels,
@@ -43,7 +44,7 @@ export function vllmService(c: VllmServerConfig): IService {
         ...awaitAnnotations(c),
         "prometheus.io/scrape": "true",
         "prometheus.io/port": String(c.port),
-        "prometheus.io/path": "/metrics",
+        "prometheus.io/path": metricsPath(c.runtime),
       },
     },
     spec: {

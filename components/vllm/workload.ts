@@ -12,7 +12,8 @@ import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { IVolume } from "kubernetes-models/v1/Volume";
 import type { VllmServerConfig } from "./args";
-import { roleCommand, type VllmRole } from "./command";
+import { nimPassthrough, roleCommand, type VllmRole } from "./command";
+import { metricsPath, NIM_HEALTH, NIM_POD_SECURITY, nimEnv, VLLM_HEALTH } from "./nim";
 
 /** Object metadata as the manifests use it. */
 export type ObjectMeta = NonNullable<IPodTemplateSpec["metadata"]>;
@@ -82,7 +83,22 @@ function serves(role: VllmRole): boolean {
 export const API_KEY_ENV = "VLLM_API_KEY";
 
 function env(c: VllmServerConfig, role: VllmRole): IEnvVar[] {
-  const vars: IEnvVar[] = [{ name: "HF_HOME", value: c.modelCache.mountPath }];
+  const vars: IEnvVar[] = c.nim
+    ? nimEnv(
+        {
+          cacheMount: c.modelCache.mountPath,
+          port: c.port,
+          servedName: c.model.servedName,
+          tensor: c.parallelism.tensor,
+          pipeline: c.parallelism.pipeline,
+          nodes: c.parallelism.nodes,
+          maxModelLen: c.engine.maxModelLen,
+          passthrough: nimPassthrough(c),
+          nim: c.nim,
+        },
+        role,
+      )
+    : [{ name: "HF_HOME", value: c.modelCache.mountPath }];
   if (c.tokenSecret) {
     vars.push({
       name: "HF_TOKEN",
@@ -100,12 +116,38 @@ function env(c: VllmServerConfig, role: VllmRole): IEnvVar[] {
   return [...vars, ...c.network.env];
 }
 
-function healthProbe(periodSeconds: number, failureThreshold: number): IProbe {
+function healthProbe(path: string, periodSeconds: number, failureThreshold: number): IProbe {
   return {
-    httpGet: { path: "/health", port: HTTP_PORT_NAME },
+    httpGet: { path, port: HTTP_PORT_NAME },
     periodSeconds,
     timeoutSeconds: 5,
     failureThreshold,
+  };
+}
+
+/** The probes of a serving container (vLLM's `/health`, NIM's `/v1/health/*`). */
+function probes(
+  c: VllmServerConfig,
+): Pick<IContainer, "startupProbe" | "readinessProbe" | "livenessProbe"> {
+  const paths = c.runtime === "nim" ? NIM_HEALTH : VLLM_HEALTH;
+  return {
+    // Generous: the first start downloads the model and captures CUDA graphs.
+    startupProbe: healthProbe(paths.startup, 10, Math.ceil(c.startupTimeoutSeconds / 10)),
+    readinessProbe: healthProbe(paths.ready, 10, 3),
+    livenessProbe: healthProbe(paths.live, 30, 5),
+  };
+}
+
+/**
+ * A NIM worker serves no HTTP; it is started once it has joined the leader's Ray cluster
+ * (`ray status`, as NVIDIA's NIM Operator probes it), with the leader's start-up allowance.
+ */
+function rayWorkerProbe(c: VllmServerConfig): IProbe {
+  return {
+    exec: { command: ["/bin/sh", "-c", "ray status"] },
+    periodSeconds: 10,
+    timeoutSeconds: 5,
+    failureThreshold: Math.ceil(c.startupTimeoutSeconds / 10),
   };
 }
 
@@ -119,8 +161,9 @@ function container(c: VllmServerConfig, role: VllmRole): IContainer {
           ...(caps.length > 0 ? { capabilities: { add: [...caps] } } : {}),
         }
       : undefined;
+  const base = c.runtime === "nim" ? "nim" : "vllm";
   return {
-    name: role === "worker" ? "vllm-worker" : "vllm",
+    name: role === "worker" ? `${base}-worker` : base,
     image: c.image,
     ...roleCommand(c, role),
     env: env(c, role),
@@ -149,14 +192,7 @@ function container(c: VllmServerConfig, role: VllmRole): IContainer {
       { name: c.modelCache.volume.name, mountPath: c.modelCache.mountPath },
       ...c.network.volumeMounts,
     ],
-    ...(serves(role)
-      ? {
-          // Generous: the first start downloads the model and captures CUDA graphs.
-          startupProbe: healthProbe(10, Math.ceil(c.startupTimeoutSeconds / 10)),
-          readinessProbe: healthProbe(10, 3),
-          livenessProbe: healthProbe(30, 5),
-        }
-      : {}),
+    ...(serves(role) ? probes(c) : c.nim ? { startupProbe: rayWorkerProbe(c) } : {}),
   };
 }
 
@@ -226,11 +262,16 @@ export function podSpec(c: VllmServerConfig, role: VllmRole): IPodSpec {
       : c.packGroup
         ? { affinity: packAffinity(c.packGroup) }
         : {}),
+    // NIM images come from NGC's registry, which needs credentials.
+    ...(c.nim ? { imagePullSecrets: [{ name: c.nim.imagePullSecret }] } : {}),
     // vLLM never calls the Kubernetes API: a compromised server gets no token.
     automountServiceAccountToken: false,
     // The runtime's default seccomp filter. Kubernetes runs privileged containers (the home
     // lab's roce-hostnet without a device plugin) Unconfined whatever this says.
-    securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: {
+      ...(c.nim ? NIM_POD_SECURITY : {}),
+      seccompProfile: { type: "RuntimeDefault" },
+    },
     containers: [container(c, role)],
     volumes: volumes(c),
   };
@@ -244,7 +285,7 @@ function podAnnotations(c: VllmServerConfig, role: VllmRole): Record<string, str
       ? {
           "prometheus.io/scrape": "true",
           "prometheus.io/port": String(c.port),
-          "prometheus.io/path": "/metrics",
+          "prometheus.io/path": metricsPath(c.runtime),
         }
       : {}),
   };

@@ -14,7 +14,9 @@ import { imageRepository, type VllmFlags, vllmWorldSize } from "./vllm";
  * - TensorRT-LLM: `trtllm-serve` (tensorrt_llm/commands/serve.py, `common_llm_options`):
  *   `--tp_size`/`--tp`, `--pp_size`/`--pp`.
  * - NVIDIA NIM: `NIM_TENSOR_PARALLEL_SIZE` and `NIM_PIPELINE_PARALLEL_SIZE` in the environment
- *   (NIM for LLMs, "Environment Variables"); a profile needs TP × PP GPUs.
+ *   (NIM for LLMs, "Environment Variables"); a profile needs TP × PP GPUs, spread over
+ *   `NIM_NUM_COMPUTE_NODES` nodes in a multi-node (LeaderWorkerSet) deployment (NIM for LLMs
+ *   2.0.x `nim_llm.utils.envs`; NVIDIA/k8s-nim-operator v3.1.2 sets it on leader and workers).
  * - torchrun: `--nnodes` (`N` or `MIN:MAX`), only read to tell that a pod is one of several
  *   nodes.
  */
@@ -226,7 +228,7 @@ export function nimLaunch(env: (name: string) => string | undefined): EngineLaun
     tensorParallelSize: tp,
     pipelineParallelSize: pp,
     worldSize: product(tp, pp),
-    nnodes: 1,
+    nnodes: count(env("NIM_NUM_COMPUTE_NODES"), 1),
     namesPeers: false,
     parallelism: describe(tp, pp),
   };
