@@ -316,6 +316,34 @@ export const configKeys = {
     description:
       "Local-SSD ephemeral storage each multi-node pod requests for the weights it downloads (model size + headroom).",
   },
+  nimEnabled: {
+    type: "boolean",
+    default: false,
+    stack: "gke",
+    description:
+      "Serve one more model with NVIDIA NIM for LLMs on one GPU (needs the ngcApiKey secret and an NVIDIA AI Enterprise licence in production).",
+  },
+  nimModel: {
+    type: "string",
+    default: "meta-llama/Llama-3.1-8B-Instruct",
+    stack: "gke",
+    description:
+      "Hugging Face id of the model the NIM serves (its served name and the planner's model); nimImage must be that model's NIM.",
+  },
+  nimImage: {
+    type: "string",
+    default: "",
+    stack: "both",
+    description:
+      "NIM for LLMs image, nvcr.io/nim/<org>/<model>:<tag>. GKE: empty = the pinned Llama 3.1 8B Instruct NIM (default nimModel only); home lab: required with servingRuntime nim (a pinned tag of the model's DGX Spark NIM).",
+  },
+  servingRuntime: {
+    type: "string",
+    default: "vllm",
+    stack: "homelab",
+    description:
+      "What serves the model: vllm (tensor-parallel across the Sparks), or nim (NVIDIA's DGX Spark NIM of the model on one Spark; needs the ngcApiKey secret and nimImage).",
+  },
 } as const satisfies Record<string, ConfigKey>;
 
 /** Names of the declared keys. */

@@ -21,8 +21,11 @@ export interface ChatCurlArgs {
   port: number;
   /** Served model name, sent in the request body. */
   model: string;
-  /** Stack output holding the API key, named in the hint when the variable is unset. */
-  apiKeyOutput: string;
+  /**
+   * Stack output holding the API key, named in the hint when the variable is unset.
+   * Defaults to none: the server takes no key (a NIM), so the line sends none.
+   */
+  apiKeyOutput?: string;
 }
 
 /** The command line; see the module comment. */
@@ -39,9 +42,11 @@ export function chatCurl(args: ChatCurlArgs): string {
       /[^A-Za-z0-9 ._:=-]/g,
       "",
     );
+  const withKey = args.apiKeyOutput !== undefined;
+  const curl = `curl -sS ${shellQuote(`http://localhost:${port}/v1/chat/completions`)} ${withKey ? "-H @- " : ""}-H 'Content-Type: application/json' -d ${shellQuote(body)}`;
   return [
     // The key comes from the caller's environment: fail before anything else if it is unset.
-    `: "\${${API_KEY_VARIABLE}:?${hint}}"`,
+    ...(withKey ? [`: "\${${API_KEY_VARIABLE}:?${hint}}"`] : []),
     // umask 077 makes a new file 0600; the chmod covers a file left by an earlier run
     // before the secret is written into it.
     `(umask 077 && : > ${kubeconfig} && chmod 600 ${kubeconfig} && pulumi stack output kubeconfig --show-secrets > ${kubeconfig})`,
@@ -49,6 +54,6 @@ export function chatCurl(args: ChatCurlArgs): string {
     "sleep 3",
     // The header goes through stdin (`-H @-`, curl >= 7.55): printf is a shell builtin, so
     // the key never appears in a process list.
-    `printf 'Authorization: Bearer %s\\n' "\${${API_KEY_VARIABLE}}" | curl -sS ${shellQuote(`http://localhost:${port}/v1/chat/completions`)} -H @- -H 'Content-Type: application/json' -d ${shellQuote(body)}`,
+    withKey ? `printf 'Authorization: Bearer %s\\n' "\${${API_KEY_VARIABLE}}" | ${curl}` : curl,
   ].join(" && ");
 }

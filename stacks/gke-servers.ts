@@ -47,12 +47,15 @@ export function namespaceOf(
 export function gkeServerArgs(s: GkeSettings, m: GkeModel): VllmServerArgs {
   const multiNode = m.nodes > 1;
   const partialNode = !multiNode && m.gpusPerNode < A3_ULTRA_GPUS;
+  const nim = m.runtime === "nim";
   return {
     name: m.name,
     model: { id: m.id },
-    // The stack's VllmApiKey Secret, one per namespace under this name.
-    apiKeySecret: { name: DEFAULT_API_KEY_SECRET },
-    image: s.image,
+    // vLLM: the stack's VllmApiKey Secret, one per namespace under this name. NIM has no
+    // API key (see NIM_API_KEY_NOTE); it reads the NgcCredentials Secrets (default names).
+    ...(nim
+      ? { runtime: "nim" as const, image: s.nimImage }
+      : { apiKeySecret: { name: DEFAULT_API_KEY_SECRET }, image: s.image }),
     parallelism: {
       tensor: m.tensor,
       pipeline: m.pipeline,
@@ -60,7 +63,7 @@ export function gkeServerArgs(s: GkeSettings, m: GkeModel): VllmServerArgs {
       gpusPerNode: m.gpusPerNode,
     },
     network: { profile: m.profile },
-    launcher: "mp",
+    ...(nim ? {} : { launcher: "mp" as const }),
     // No model cache: vLLM's emptyDir, which a3-ultragpu-8g backs with 32 local SSDs
     // (~12 TB). Persistent Disk does not attach to A3 Ultra VMs (Hyperdisk only), and a
     // download per pod start is the price of not needing a shared filesystem. The multi-node
@@ -72,7 +75,8 @@ export function gkeServerArgs(s: GkeSettings, m: GkeModel): VllmServerArgs {
         }
       : {}),
     ...(partialNode ? { packGroup: SHARED_NODE_GROUP } : {}),
-    tokenSecret: { name: TOKEN_SECRET },
+    // Model-specific NIMs download from NGC with the NGC key; only vLLM needs the HF token.
+    ...(nim ? {} : { tokenSecret: { name: TOKEN_SECRET } }),
     namespace: namespaceOf(s, m).name,
     port: PORT,
     nodeSelector: { "cloud.google.com/gke-nodepool": a3UltraResourceNames(s.namePrefix).gpuPool },
@@ -86,6 +90,7 @@ const ENABLED_KEY: Record<GkeModel["name"], string> = {
   "single-gpu": "singleGpuEnabled",
   "one-node": "oneNodeEnabled",
   "multi-node": "multiNodeEnabled",
+  nim: "nimEnabled",
 };
 
 /**

@@ -3,16 +3,22 @@ import { A3_ULTRA_LOCAL_SSDS } from "../components/gke/cluster-args";
 import { authorizedCidrsSchema, type GkeCapacityMode } from "../components/gke/config";
 import { ConfigError, type ConfigProblem, parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
+import { isNimImageRef } from "../components/vllm/nim";
 import { checkGkePlacement } from "./gke-servers";
 import type { RawConfig } from "./raw-config";
+
+/** The model the pinned NIM image (`versions.nimImage`) serves: `nimModel`'s default. */
+export const DEFAULT_NIM_MODEL = "meta-llama/Llama-3.1-8B-Instruct";
 
 /** GPUs on one a3-ultragpu-8g node. */
 export const GPUS_PER_A3_ULTRA_NODE = 8;
 
-/** One model the GKE stack serves, in one of the three shapes. */
+/** One model the GKE stack serves, in one of the three shapes (or the optional NIM). */
 export interface GkeModel {
   /** Short name: Kubernetes object names derive from it. */
-  name: "single-gpu" | "one-node" | "multi-node";
+  name: "single-gpu" | "one-node" | "multi-node" | "nim";
+  /** `nim` for the NVIDIA NIM server; the others run vLLM. */
+  runtime?: "nim";
   /** Hugging Face id. */
   id: string;
   tensor: number;
@@ -39,6 +45,8 @@ export interface GkeSettings {
   multiNodeModelStorage: string;
   namespace: string;
   image: string;
+  /** The NIM server's image (`nimImage`, else the pin). */
+  nimImage: string;
   lwsVersion: string;
   /** Enabled models only. */
   models: GkeModel[];
@@ -108,6 +116,14 @@ const schema = z
         "must divide 8 (GPUs per a3-ultragpu-8g node)",
       ),
     multiNodePipelineParallel: z.number().int().min(1),
+    nimEnabled: z.boolean(),
+    nimModel: hfId,
+    nimImage: z
+      .string()
+      .refine(
+        (v) => v === "" || isNimImageRef(v),
+        "must be a NIM for LLMs image, nvcr.io/nim/<org>/<model>:<tag> (or empty for the pin)",
+      ),
   })
   .superRefine(
     (c, ctx) => {
@@ -119,6 +135,13 @@ const schema = z
             c.capacityMode === "reservation"
               ? "capacityMode reservation needs the reservation's name (pulumi config set reservation <name>)"
               : `only capacityMode reservation uses a reservation; unset it for ${c.capacityMode}`,
+        });
+      }
+      if (c.nimEnabled && c.nimImage === "" && c.nimModel !== DEFAULT_NIM_MODEL) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["nimImage"],
+          message: `the pinned NIM (${versions.nimImage}) serves ${DEFAULT_NIM_MODEL}, not ${c.nimModel}: set nimImage to the NIM for ${c.nimModel} (nvcr.io/nim/<org>/<model>:<tag> from the NGC catalog)`,
         });
       }
       if (c.multiNodeEnabled && c.multiNodeTensorParallel * c.multiNodePipelineParallel <= 8) {
@@ -178,6 +201,19 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
       profile: "gke-rdma",
     });
   }
+  if (c.nimEnabled) {
+    // One GPU on the shared node, like the single-GPU model: the pinned 8B NIM fits an H200.
+    models.push({
+      name: "nim",
+      runtime: "nim",
+      id: c.nimModel,
+      tensor: 1,
+      pipeline: 1,
+      nodes: 1,
+      gpusPerNode: 1,
+      profile: "nvlink",
+    });
+  }
   const world = c.multiNodeTensorParallel * c.multiNodePipelineParallel;
   const problems: ConfigProblem[] = [];
   if (c.multiNodeEnabled && world % GPUS_PER_A3_ULTRA_NODE !== 0) {
@@ -200,6 +236,7 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
     multiNodeModelStorage: c.multiNodeModelStorage,
     namespace: c.namespace,
     image: c.vllmImage || versions.vllmImage,
+    nimImage: c.nimImage || versions.nimImage,
     lwsVersion: c.lwsVersion || versions.leaderWorkerSet,
     models,
   };

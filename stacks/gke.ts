@@ -6,11 +6,13 @@ import { HuggingFaceToken } from "../components/model/components";
 import { Monitoring } from "../components/monitoring/monitoring";
 import type { PodSecurityLevel } from "../components/namespace";
 import { VllmApiKey } from "../components/vllm/api-key";
+import { NgcCredentials } from "../components/vllm/ngc";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
 import { gkeServerArgs, namespaceOf, PORT, TOKEN_SECRET } from "./gke-servers";
 import { gkeSettings } from "./gke-settings";
 import { workloadNamespace } from "./namespaces";
+import { requireNgcApiKey } from "./ngc-key";
 import { readRawConfig } from "./raw-config";
 
 /**
@@ -23,6 +25,9 @@ export function gke() {
   const raw = readRawConfig((key) => config.get(key));
   const s = gkeSettings(raw);
   const hfToken = config.requireSecret("hfToken");
+  const ngcApiKey = s.models.some((m) => m.runtime === "nim")
+    ? requireNgcApiKey(config.getSecret("ngcApiKey"))
+    : undefined;
 
   const cluster = new GkeGpuCluster("gke", {
     project: s.project,
@@ -39,7 +44,10 @@ export function gke() {
   // One API key for every model: the configured one (secret stack key `apiKey`), else the
   // first namespace's VllmApiKey generates it and the others copy it.
   let apiKey: pulumi.Output<string> | undefined = config.getSecret("apiKey");
-  const namespaces = new Map<string, { token: HuggingFaceToken; key: VllmApiKey }>();
+  const namespaces = new Map<
+    string,
+    { namespace: k8s.core.v1.Namespace; token: HuggingFaceToken; key: VllmApiKey }
+  >();
   const inNamespace = (ns: { name: string; level: PodSecurityLevel }) => {
     const known = namespaces.get(ns.name);
     if (known) return known;
@@ -57,7 +65,7 @@ export function gke() {
       { provider, dependsOn: [namespace] },
     );
     apiKey ??= key.apiKey;
-    const created = { token, key };
+    const created = { namespace, token, key };
     namespaces.set(ns.name, created);
     return created;
   };
@@ -65,13 +73,22 @@ export function gke() {
   const models: Record<string, pulumi.Output<{ url: string; curl: string }>> = {};
   for (const m of s.models) {
     const ns = namespaceOf(s, m);
-    const { token, key } = inNamespace(ns);
+    const { namespace, token, key } = inNamespace(ns);
+    // The NIM's NGC key Secret and nvcr.io pull Secret, under the names VllmServer defaults to.
+    const ngc =
+      m.runtime === "nim" && ngcApiKey
+        ? new NgcCredentials(
+            `${ns.name}-ngc`,
+            { namespace: ns.name, ngcApiKey },
+            { provider, dependsOn: [namespace] },
+          )
+        : undefined;
     const server = new VllmServer(
       m.name,
       gkeServerArgs(s, m),
       // The cluster component's children include the Network objects the RDMA pods name
       // (admission rejects a missing one) and the gIB installer whose script they source.
-      { provider, dependsOn: [cluster, lws, token, key] },
+      { provider, dependsOn: [cluster, lws, token, key, ...(ngc ? [ngc] : [])] },
     );
     models[m.name] = pulumi.all([server.url, server.serviceName]).apply(([url, service]) => ({
       url,
@@ -81,7 +98,8 @@ export function gke() {
         service,
         port: PORT,
         model: m.id,
-        apiKeyOutput: "apiKey",
+        // NIM takes no API key; its NetworkPolicy is the control.
+        ...(m.runtime === "nim" ? {} : { apiKeyOutput: "apiKey" }),
       }),
     }));
   }
@@ -96,6 +114,7 @@ export function gke() {
             name: m.name,
             namespace: namespaceOf(s, m).name,
             nodes: m.nodes,
+            runtime: m.runtime,
           })),
         },
         { provider, dependsOn: [cluster] },

@@ -6,6 +6,7 @@ import { GPU_NAMES, gpuByName } from "../components/planner/gpus";
 import { parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
 import { SERVED_MODEL_NAME } from "../components/vllm/args";
+import { DGX_SPARK_NIMS, imageRepositoryOf } from "../components/vllm/nim";
 import type { RawConfig } from "./raw-config";
 
 /** The controller of the home lab. */
@@ -62,6 +63,10 @@ export interface HomelabSettings {
   purgeOnDestroy: boolean;
   namespace: string;
   image: string;
+  /** `vllm` (tensor-parallel across the workers) or `nim` (the model's DGX Spark NIM on one worker). */
+  runtime: "vllm" | "nim";
+  /** The NIM image (`nimImage`), with `runtime: nim`. */
+  nimImage: string;
   model: string;
   servedModelName: string;
   maxModelLen: number;
@@ -139,6 +144,8 @@ const schema = z
     purgeOnDestroy: z.boolean(),
     namespace: z.string().regex(dnsLabel, "must be a lowercase DNS label"),
     vllmImage: z.string(),
+    servingRuntime: z.enum(["vllm", "nim"], { message: "must be vllm or nim" }),
+    nimImage: z.string(),
     model: z.string().regex(/^[\w.-]+\/[\w.-]+$/, "must be a Hugging Face id like org/name"),
     servedModelName: z.union([
       z.literal(""),
@@ -184,6 +191,23 @@ const schema = z
           }
         }
       });
+      if (c.servingRuntime === "nim") {
+        const repository = DGX_SPARK_NIMS[c.model];
+        const known = Object.keys(DGX_SPARK_NIMS).join(", ");
+        if (repository === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["servingRuntime"],
+            message: `NVIDIA publishes no DGX Spark (arm64/GB10) NIM for ${c.model}: only for ${known}. Serve one of those, or set servingRuntime vllm`,
+          });
+        } else if (c.nimImage === "" || imageRepositoryOf(c.nimImage) !== repository) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["nimImage"],
+            message: `servingRuntime nim serves ${c.model} with NVIDIA's DGX Spark NIM: set nimImage to ${repository}:<tag>, a tag from the NGC catalog (NVIDIA's playbook names only latest, which is no pin)`,
+          });
+        }
+      }
       const pathProblem = c.modelCache === "pvc" ? undefined : systemPathProblem(c.modelCachePath);
       if (pathProblem) {
         ctx.addIssue({ code: "custom", path: ["modelCachePath"], message: pathProblem });
@@ -237,6 +261,8 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
     purgeOnDestroy: c.purgeOnDestroy,
     namespace: c.namespace,
     image: c.vllmImage || versions.ngcVllmImage,
+    runtime: c.servingRuntime,
+    nimImage: c.nimImage,
     model: c.model,
     servedModelName: c.servedModelName || c.model,
     maxModelLen: c.maxModelLen,

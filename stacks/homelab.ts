@@ -11,10 +11,12 @@ import type { NetworkArgs } from "../components/nccl/profiles";
 import { NfsExport } from "../components/nfs/export";
 import { VllmApiKey } from "../components/vllm/api-key";
 import { DEFAULT_API_KEY_SECRET, type VllmServerArgs } from "../components/vllm/args";
+import { NgcCredentials } from "../components/vllm/ngc";
 import { VllmServer } from "../components/vllm/server";
 import { chatCurl } from "./curl";
 import { type HomelabSettings, homelabSettings } from "./homelab-settings";
 import { podSecurityFor, workloadNamespace } from "./namespaces";
+import { requireNgcApiKey } from "./ngc-key";
 import { readRawConfig } from "./raw-config";
 
 /** Port the vLLM Service listens on. */
@@ -38,6 +40,7 @@ export function homelabNetwork(s: HomelabSettings): NetworkArgs {
  * link. Pure, so the benchmark CLI measures exactly the server the stack deploys.
  */
 export function homelabServer(s: HomelabSettings, modelCache: ModelCacheArgs): VllmServerArgs {
+  if (s.runtime === "nim") return homelabNimServer(s, modelCache);
   const network = homelabNetwork(s);
   return {
     name: "vllm",
@@ -66,6 +69,28 @@ export function homelabServer(s: HomelabSettings, modelCache: ModelCacheArgs): V
   };
 }
 
+/**
+ * The home lab's NIM: NVIDIA's DGX Spark NIM of the model on ONE Spark (the DGX Spark NIMs are
+ * single-GPU builds; spanning the Sparks is vLLM's job here), on the pod network, with the
+ * same cache, namespace, Service and NetworkPolicy. NIM has no API key (see NIM_API_KEY_NOTE).
+ */
+function homelabNimServer(s: HomelabSettings, modelCache: ModelCacheArgs): VllmServerArgs {
+  return {
+    name: "vllm",
+    runtime: "nim",
+    model: { id: s.model, servedName: s.servedModelName },
+    image: s.nimImage,
+    engine: { maxModelLen: s.maxModelLen, gpuMemoryUtilization: 0.7 },
+    network: { profile: "tcp", ncclDebug: s.ncclDebug },
+    modelCache,
+    namespace: s.namespace,
+    port: PORT,
+    runtimeClassName: "nvidia",
+    nodeSelector: { "nvidia.com/gpu.present": "true" },
+    gpuType: s.gpuType,
+  };
+}
+
 /** Where the home lab's model cache lives, as VllmServer takes it (the objects are the stack's). */
 export function homelabModelCache(s: HomelabSettings): ModelCacheArgs {
   if (s.modelCache.kind === "pvc") return { claimName: "model-cache" };
@@ -86,6 +111,8 @@ export function homelab() {
   const s = homelabSettings(raw);
   const sshPrivateKey = config.requireSecret("sshPrivateKey");
   const hfToken = config.requireSecret("hfToken");
+  const ngcApiKey =
+    s.runtime === "nim" ? requireNgcApiKey(config.getSecret("ngcApiKey")) : undefined;
 
   const ssh = { user: s.sshUser, port: s.sshPort };
   const cluster = new MicroK8sCluster("homelab", {
@@ -117,7 +144,16 @@ export function homelab() {
   const monitoring = raw.monitoring
     ? new Monitoring(
         "monitoring",
-        { servers: [{ name: "vllm", namespace: s.namespace, nodes: s.workers.length }] },
+        {
+          servers: [
+            {
+              name: "vllm",
+              namespace: s.namespace,
+              nodes: s.runtime === "nim" ? 1 : s.workers.length,
+              runtime: s.runtime,
+            },
+          ],
+        },
         inCluster,
       )
     : undefined;
@@ -193,9 +229,13 @@ export function homelab() {
     );
   }
 
+  // The NIM's NGC key Secret and nvcr.io pull Secret, under the names VllmServer defaults to.
+  const ngc = ngcApiKey
+    ? [new NgcCredentials("ngc", { namespace: s.namespace, ngcApiKey }, inNamespace)]
+    : [];
   const server = new VllmServer("vllm", homelabServer(s, modelCache), {
     provider,
-    dependsOn: [gpuOperator, lws, token, apiKey, ...cacheDeps],
+    dependsOn: [gpuOperator, lws, token, apiKey, ...ngc, ...cacheDeps],
   });
 
   return {
@@ -209,7 +249,8 @@ export function homelab() {
         service,
         port: PORT,
         model: s.servedModelName,
-        apiKeyOutput: "apiKey",
+        // NIM takes no API key; its NetworkPolicy is the control.
+        ...(s.runtime === "nim" ? {} : { apiKeyOutput: "apiKey" }),
       }),
     ),
     apiKey: apiKey.apiKey,

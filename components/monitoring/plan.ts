@@ -13,6 +13,7 @@ import { podSecurityNamespace } from "../namespace";
 import { dnsLabelSchema, parseOrThrow } from "../validation";
 import { versions } from "../versions";
 import { API_CLIENT_LABEL } from "../vllm/network-policy";
+import { ServingRuntime } from "../vllm/nim";
 import { type AlertThresholds, alertPrometheusRule } from "./alerts";
 import { dashboardConfigMap, gpuDashboard, servingDashboard } from "./dashboards";
 import { type MonitoredServerArgs, vllmPodMonitor } from "./scrape";
@@ -100,6 +101,7 @@ const argsSchema = z
             name: dnsLabelSchema,
             namespace: dnsLabelSchema,
             nodes: z.number().int().min(1, "must be at least 1").optional(),
+            runtime: z.enum(ServingRuntime).optional(),
           })
           .strict(),
       )

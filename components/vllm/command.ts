@@ -228,10 +228,15 @@ export function roleScript(c: VllmServerConfig, role: VllmRole): string {
   return `${lines.join("\n")}\n`;
 }
 
-/** Container `command` + `args` for a role. */
+/**
+ * Container `command` + `args` for a role. A single-node NIM whose profile needs no preamble
+ * keeps its image's own entrypoint (every NIM release starts from its `NIM_*` environment
+ * that way, 1.x included); a script is needed only to run a preamble or to join a group.
+ */
 export function roleCommand(
   c: VllmServerConfig,
   role: VllmRole,
-): { command: string[]; args: string[] } {
+): { command?: string[]; args?: string[] } {
+  if (c.runtime === "nim" && role === "server" && c.network.preamble.length === 0) return {};
   return { command: ["/bin/bash", "-c"], args: [roleScript(c, role)] };
 }

@@ -129,13 +129,17 @@ export interface NgcCredentialsArgs {
 }
 
 /**
- * The NGC API key Secret and the `nvcr.io` pull Secret a NIM `VllmServer` needs; pass `ref`
- * as its `nim` argument. If the namespace is created in the same program, pass
- * `dependsOn: [namespace]`.
+ * The NGC API key Secret and the `nvcr.io` pull Secret a NIM `VllmServer` needs (its `nim`
+ * argument names them; the defaults match). If the namespace is created in the same program,
+ * pass `dependsOn: [namespace]`.
  */
 export class NgcCredentials extends pulumi.ComponentResource {
-  /** `VllmServerArgs.nim` naming these Secrets. */
-  public readonly ref: pulumi.Output<NgcSecrets<string>["ref"]>;
+  /** Name of the API-key Secret, for `nim.ngcApiKeySecret.name`. */
+  public readonly apiKeySecretName: pulumi.Output<string>;
+  /** Key in it, for `nim.ngcApiKeySecret.key`. */
+  public readonly apiKeySecretKey: pulumi.Output<string>;
+  /** Name of the `nvcr.io` pull Secret, for `nim.imagePullSecret`. */
+  public readonly pullSecretName: pulumi.Output<string>;
 
   constructor(name: string, args: NgcCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: a bad config registers nothing, not even this component.
@@ -152,13 +156,13 @@ export class NgcCredentials extends pulumi.ComponentResource {
     super("llm-serving:index:NgcCredentials", name, {}, opts);
     const key = pulumi.secret(pulumi.output(args.ngcApiKey).apply((k) => checkedNgcApiKey(k)));
     const secretOpts = { parent: this, additionalSecretOutputs: ["data", "stringData"] };
-    const apiKeyName = planned.ref.ngcApiKeySecret.name;
-    new k8s.core.v1.Secret(
+    const ref = planned.ref;
+    const apiKeySecret = new k8s.core.v1.Secret(
       `${name}-api-key`,
-      { ...planned.apiKey, stringData: { [planned.ref.ngcApiKeySecret.key]: key } },
+      { ...planned.apiKey, stringData: { [ref.ngcApiKeySecret.key]: key } },
       secretOpts,
     );
-    new k8s.core.v1.Secret(
+    const pullSecret = new k8s.core.v1.Secret(
       `${name}-registry`,
       {
         ...planned.pullSecret,
@@ -166,7 +170,13 @@ export class NgcCredentials extends pulumi.ComponentResource {
       },
       secretOpts,
     );
-    this.ref = pulumi.output(planned.ref);
-    this.registerOutputs({ ref: this.ref, apiKeySecretName: apiKeyName });
+    this.apiKeySecretName = apiKeySecret.metadata.name;
+    this.apiKeySecretKey = pulumi.output(ref.ngcApiKeySecret.key);
+    this.pullSecretName = pullSecret.metadata.name;
+    this.registerOutputs({
+      apiKeySecretName: this.apiKeySecretName,
+      apiKeySecretKey: this.apiKeySecretKey,
+      pullSecretName: this.pullSecretName,
+    });
   }
 }

@@ -65,10 +65,29 @@ export const DEFAULT_NGC_PULL_SECRET = "ngc-registry";
 export const NIM_API_KEY_NOTE =
   "NIM for LLMs has no API key for its OpenAI server (its environment reference documents none), so a key here would protect nothing; remove apiKeySecret: the API port is reachable only from the namespace and namespaces labelled llm-serving.dev/api-client (NetworkPolicy), put a gateway that authenticates in front of it";
 
+/**
+ * The NIMs NVIDIA publishes for DGX Spark (GB10, arm64), by the Hugging Face id of their
+ * model: NVIDIA/dgx-spark-playbooks `nvidia/nim-llm/README.md` (Llama 3.1 8B Instruct, and
+ * Qwen3-32B "available for DGX Spark" per the NIM for LLMs 1.14.0 release notes). The
+ * playbook names only `:latest`, so the tag is the user's to pin (`nimImage`).
+ */
+export const DGX_SPARK_NIMS: Readonly<Record<string, string>> = {
+  "meta-llama/Llama-3.1-8B-Instruct": "nvcr.io/nim/meta/llama-3.1-8b-instruct-dgx-spark",
+  "Qwen/Qwen3-32B": "nvcr.io/nim/qwen/qwen3-32b-dgx-spark",
+};
+
+/** Where the NGC API key lives: a key of an existing Secret in the namespace. */
+export interface NimApiKeySecretArgs {
+  /** Secret name (e.g. the one `NgcCredentials` creates). Required. */
+  name: string;
+  /** Key inside the Secret. Defaults to `NGC_API_KEY`. */
+  key?: string;
+}
+
 /** NIM-only options of a server. */
 export interface NimArgs {
   /** Secret holding the NGC API key (`NGC_API_KEY`, model downloads). Defaults to `ngc-api-key` / key `NGC_API_KEY`. */
-  ngcApiKeySecret?: { name: string; key?: string };
+  ngcApiKeySecret?: NimApiKeySecretArgs;
   /** `kubernetes.io/dockerconfigjson` Secret for `nvcr.io` (image pulls). Defaults to `ngc-registry`. */
   imagePullSecret?: string;
 }
@@ -106,10 +125,14 @@ export const nimArgsSchema = z
   })
   .strict();
 
+/** The repository of an image reference (no tag, no digest). */
+export function imageRepositoryOf(image: string): string {
+  return image.split("@")[0]?.replace(/:[^/:]+$/, "") ?? "";
+}
+
 /** A NIM LLM image: a repository under `nvcr.io/nim/<org>/<model>` (what `isNimImage` in the policy reads). */
 export function isNimImageRef(image: string): boolean {
-  const repository = image.split("@")[0]?.replace(/:[^/:]+$/, "") ?? "";
-  return /^nvcr\.io\/nim\/[^/]+\/[^/]+$/.test(repository);
+  return /^nvcr\.io\/nim\/[^/]+\/[^/]+$/.test(imageRepositoryOf(image));
 }
 
 /**

@@ -101,6 +101,7 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
         "ModelCache",
         "Monitoring",
         "NfsExport",
+        "NgcCredentials",
         "VllmApiKey",
         "VllmBenchmark",
         "VllmServer",

@@ -73,14 +73,28 @@ fs.writeFileSync(
     ),
 );
 
+/** The GKE example with the NIM server on and the NGC key in clear. */
+const LEAKY_NGC_KEY = "nvapi-PLAINNGCKEY0123456789abcdef";
+const nimConfig = path.join(tmp, "Pulumi.gke-nim.yaml");
+fs.writeFileSync(
+  nimConfig,
+  fs
+    .readFileSync(path.join(root, "stacks", "Pulumi.gke.yaml"), "utf8")
+    .replace(
+      "llm-serving:hfToken:",
+      `llm-serving:nimEnabled: true\n  llm-serving:ngcApiKey: ${LEAKY_NGC_KEY}\n  llm-serving:hfToken:`,
+    ),
+);
+
 const runs: Record<string, Run> = {};
 beforeAll(async () => {
-  const [homelab, gke, leaky] = await Promise.all([
+  const [homelab, gke, leaky, nim] = await Promise.all([
     plan("homelab"),
     plan("gke"),
     plan("homelab-leaky", "--config", leakyConfig),
+    plan("gke-nim", "--config", nimConfig),
   ]);
-  Object.assign(runs, { homelab, gke, leaky });
+  Object.assign(runs, { homelab, gke, leaky, nim });
 }, 120_000);
 
 describe.each(["homelab", "gke"])("plan %s (shipped example)", (stack) => {
@@ -217,6 +231,63 @@ describe("plan gke", () => {
       )) {
         expect(m.readOnly, `${role} ${m.mountPath}`).toBe(true);
       }
+    }
+  });
+});
+
+describe("plan gke with nimEnabled (NGC key in clear in the stack file)", () => {
+  const manifest = (name: string) =>
+    parse(fs.readFileSync(path.join(runs.nim.out, "manifests", name), "utf8"));
+
+  it("exits 0 with no mandatory violation, every manifest valid upstream", () => {
+    const report = JSON.parse(runs.nim.stdout);
+    expect(report.violations.filter((v: { level: string }) => v.level === "mandatory")).toEqual([]);
+    expect(runs.nim.code).toBe(0);
+    for (const file of filesUnder(path.join(runs.nim.out, "manifests"))) {
+      const object = parse(fs.readFileSync(file, "utf8"));
+      if (object.apiVersion !== "networking.gke.io/v1") expectValidManifest(object);
+    }
+  });
+
+  it("renders the NIM server with NIM's env, probes, cache, shm and NGC Secrets", () => {
+    const pod = manifest("apps-v1-Deployment--nim-deployment.yaml").spec.template.spec;
+    const c = pod.containers[0];
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e]));
+    expect(c.image).toBe("nvcr.io/nim/meta/llama-3.1-8b-instruct:2.0.12");
+    expect(env.NIM_CACHE_PATH.value).toBe("/opt/nim/.cache");
+    expect(env.NIM_TENSOR_PARALLEL_SIZE.value).toBe("1");
+    expect(env.NIM_SERVED_MODEL_NAME.value).toBe("meta-llama/Llama-3.1-8B-Instruct");
+    expect(env.NGC_API_KEY.valueFrom.secretKeyRef).toEqual({
+      name: "ngc-api-key",
+      key: "NGC_API_KEY",
+    });
+    expect(env.VLLM_API_KEY).toBeUndefined();
+    expect(pod.imagePullSecrets).toEqual([{ name: "ngc-registry" }]);
+    expect(c.readinessProbe.httpGet.path).toBe("/v1/health/ready");
+    expect(c.livenessProbe.httpGet.path).toBe("/v1/health/live");
+    expect(pod.volumes).toContainEqual({
+      name: "dshm",
+      emptyDir: { medium: "Memory", sizeLimit: "16Gi" },
+    });
+    expect(c.volumeMounts).toContainEqual({ name: "model-cache", mountPath: "/opt/nim/.cache" });
+    const registry = manifest("v1-Secret--llm-ngc-registry.yaml");
+    expect(registry.type).toBe("kubernetes.io/dockerconfigjson");
+    expect(registry.stringData).toBe("[secret]");
+    expect(manifest("v1-Secret--llm-ngc-api-key.yaml").stringData).toBe("[secret]");
+    const monitor = manifest("monitoring.coreos.com-v1-PodMonitor--monitoring-vllm-nim.yaml");
+    expect(monitor.spec.podMetricsEndpoints[0].path).toBe("/v1/metrics");
+  });
+
+  it("prints the NGC key nowhere, neither as given nor inside the registry auth", () => {
+    const auth = Buffer.from(`$oauthtoken:${LEAKY_NGC_KEY}`).toString("base64");
+    const texts = [
+      runs.nim.stdout,
+      runs.nim.stderr,
+      ...filesUnder(runs.nim.out).map((f) => fs.readFileSync(f, "utf8")),
+    ];
+    for (const text of texts) {
+      expect(text).not.toContain("PLAINNGCKEY");
+      expect(text).not.toContain(auth);
     }
   });
 });

@@ -75,8 +75,13 @@ describe("a single-node NIM", () => {
     );
     // vLLM's variables and flags do not leak into a NIM.
     expect(envOf(t).HF_HOME).toBeUndefined();
-    expect(main(t).args?.[0]).toMatch(/\nexec nim-serve\n$/);
-    expect(main(t).args?.[0]).not.toContain("vllm serve");
+    // Without a preamble to run, the image's own entrypoint starts NIM from that environment.
+    expect(main(t).command).toBeUndefined();
+    expect(main(t).args).toBeUndefined();
+    const rdma = templates(nimPlan({ network: PROFILE_ARGS["gke-rdma"] })).server;
+    const script = main(rdma as IPodTemplateSpec).args?.[0] ?? "";
+    expect(script).toContain("source /usr/local/gib/scripts/set_nccl_env.sh");
+    expect(script).toMatch(/\nexec nim-serve\n$/);
   });
 
   it("takes NGC_API_KEY from a Secret and pulls with the nvcr.io pull Secret", () => {
