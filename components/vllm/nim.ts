@@ -3,7 +3,8 @@
  * differ from vLLM — environment, probes, metrics path, cache path, launch commands, NGC
  * credentials — as data and pure functions the shared builders call. Everything else (shape,
  * network profile, shm, cache volume kinds, Service, NetworkPolicies, planner) is the vLLM
- * code path unchanged.
+ * code path unchanged. A NIM fetches its own weights (from NGC, with `NGC_API_KEY`) into
+ * `NIM_CACHE_PATH`; model prefetch and streaming loaders built for vLLM do not apply to it.
  *
  * Sources, for the pinned image (`versions.nimImage`, NIM for LLMs 2.0.12):
  * - docs.nvidia.com/nim/large-language-models/2.0.12/reference/environment-variables.html and
@@ -31,6 +32,7 @@
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import type { IPodSecurityContext } from "kubernetes-models/v1/PodSecurityContext";
 import { z } from "zod";
+import { secretPlacementSchema } from "../model/token";
 
 /** The runtime a `VllmServer` runs (an enum in the package schema). */
 export const ServingRuntime = {
@@ -100,13 +102,8 @@ export interface NimConfig {
   imagePullSecret: string;
 }
 
-const dnsSubdomain = z
-  .string()
-  .regex(
-    /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
-    "must be a DNS subdomain (lowercase letters, digits, - and .)",
-  )
-  .max(253);
+/** A Secret name, as the shared Secret placement checks it. */
+const dnsSubdomain = secretPlacementSchema.shape.name.unwrap();
 
 /** Schema of {@link NimArgs} (used by `validateVllmServerArgs`). */
 export const nimArgsSchema = z
