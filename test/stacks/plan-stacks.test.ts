@@ -245,7 +245,10 @@ describe("plan gke with nimEnabled (NGC key in clear in the stack file)", () => 
     expect(runs.nim.code).toBe(0);
     for (const file of filesUnder(path.join(runs.nim.out, "manifests"))) {
       const object = parse(fs.readFileSync(file, "utf8"));
-      if (object.apiVersion !== "networking.gke.io/v1") expectValidManifest(object);
+      if (object.apiVersion === "networking.gke.io/v1") continue;
+      // A Secret whose whole stringData is secret prints as one placeholder: check the rest.
+      if (object.kind === "Secret" && object.stringData === "[secret]") delete object.stringData;
+      expectValidManifest(object);
     }
   });
 
