@@ -3,6 +3,7 @@
  * This file is the package's public API (kept in path order, as Biome sorts it).
  */
 
+export * from "./autoscaling";
 export * from "./benchmark";
 export * from "./gke/cluster";
 export * from "./gke/cluster-args";

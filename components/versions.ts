@@ -37,6 +37,11 @@ export const versions = {
    */
   kubePrometheusStackChart: "88.5.3",
   /**
+   * kedacore/charts `keda` chart; chart 2.20.2 ships KEDA v2.20.2 (`appVersion` in
+   * keda/Chart.yaml at tag v2.20.2), the release whose CRDs the tests validate against.
+   */
+  kedaChart: "2.20.2",
+  /**
    * GKE's NCCL gIB plugin installer image for A3 Ultra RDMA: the tag Google's own manifest
    * (container-engine-accelerators `gpudirect-rdma/nccl-rdma-installer.yaml`) installs.
    */

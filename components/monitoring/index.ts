@@ -7,5 +7,6 @@ export * from "./dashboards";
 export * from "./metrics";
 export * from "./monitoring";
 export * from "./plan";
+export * from "./prometheus";
 export * from "./promql";
 export * from "./scrape";

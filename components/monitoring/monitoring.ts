@@ -28,6 +28,8 @@ export class Monitoring extends pulumi.ComponentResource {
   public readonly grafanaAdminUser: pulumi.Output<string>;
   /** Grafana admin password (secret). */
   public readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** In-cluster URL of Prometheus' HTTP API (KEDA's Prometheus triggers read it). */
+  public readonly prometheusUrl: pulumi.Output<string>;
 
   constructor(name: string, args: MonitoringArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     // Validate first: a bad config registers nothing, not even this component.
@@ -74,7 +76,9 @@ export class Monitoring extends pulumi.ComponentResource {
     this.grafanaPortForward = pulumi.output(plan.grafanaPortForward);
     this.grafanaAdminUser = pulumi.output("admin");
     this.grafanaAdminPassword = pulumi.secret(password.result);
+    this.prometheusUrl = release.status.apply(() => plan.prometheusUrl);
     this.registerOutputs({
+      prometheusUrl: this.prometheusUrl,
       namespace: this.namespace,
       grafanaPortForward: this.grafanaPortForward,
       grafanaAdminUser: this.grafanaAdminUser,

@@ -16,6 +16,7 @@ import { API_CLIENT_LABEL } from "../vllm/network-policy";
 import { ServingRuntime } from "../vllm/nim";
 import { type AlertThresholds, alertPrometheusRule } from "./alerts";
 import { dashboardConfigMap, gpuDashboard, servingDashboard } from "./dashboards";
+import { prometheusUrl } from "./prometheus";
 import { type MonitoredServerArgs, vllmPodMonitor } from "./scrape";
 
 /** prometheus-community's Helm repository. */
@@ -81,6 +82,8 @@ export interface MonitoringPlan {
   grafanaService: string;
   /** The command that opens Grafana on http://localhost:3000. */
   grafanaPortForward: string;
+  /** In-cluster URL of Prometheus' HTTP API (see {@link prometheusUrl}). */
+  prometheusUrl: string;
 }
 
 const argsSchema = z
@@ -195,5 +198,6 @@ export function monitoringPlan(args: MonitoringArgs = {}, path = ""): Monitoring
     rules: alertPrometheusRule(namespace, a.alerts ?? {}),
     grafanaService,
     grafanaPortForward: `kubectl -n ${namespace} port-forward svc/${grafanaService} 3000:80`,
+    prometheusUrl: prometheusUrl(namespace, releaseName),
   };
 }

@@ -7,9 +7,9 @@
 import type { IPodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { metricsPath, type ServingRuntime } from "../vllm/nim";
 import { HTTP_PORT_NAME, LWS_NAME_LABEL, LWS_WORKER_INDEX_LABEL } from "../vllm/workload";
+import { SERVER_LABEL } from "./prometheus";
 
-/** Label on every vLLM series and its `up` naming the server it came from. */
-export const SERVER_LABEL = "server";
+export { SERVER_LABEL } from "./prometheus";
 
 /** Label on vLLM series naming the LeaderWorkerSet group (its index) of a multi-node server. */
 export const GROUP_LABEL = "group";
