@@ -118,13 +118,19 @@ function podSet(
  * The GPU pods a Deployment or LeaderWorkerSet creates, read from the manifest itself:
  * replicas (LWS: groups × size, leader and workers by their own templates), GPU requests
  * and the packing the pod affinity enforces.
+ * @param replicas the replica count to assume instead of the manifest's (an autoscaler's
+ *   maximum, the most it may ever run).
  */
-export function gpuPodSets(workload: IDeployment | ILeaderWorkerSet): GpuPodSet[] {
+export function gpuPodSets(
+  workload: IDeployment | ILeaderWorkerSet,
+  replicas?: number,
+): GpuPodSet[] {
   const name = workload.metadata?.name ?? "(unnamed)";
   if (workload.kind === "Deployment") {
-    return podSet(name, workload.spec?.replicas ?? 1, workload.spec?.template);
+    return podSet(name, replicas ?? workload.spec?.replicas ?? 1, workload.spec?.template);
   }
-  const { replicas, leaderWorkerTemplate: t } = workload.spec;
+  const t = workload.spec.leaderWorkerTemplate;
+  replicas ??= workload.spec.replicas;
   const workers = t.workerTemplate;
   return [
     ...podSet(name, replicas, t.leaderTemplate ?? workers),

@@ -23,6 +23,12 @@ import { GPU_NAMES, gpuByName } from "../planner/gpus";
 import { ConfigError, formatPath } from "../validation";
 import { versions } from "../versions";
 import {
+  initialReplicas,
+  type VllmAutoscalingArgs,
+  type VllmAutoscalingConfig,
+  validateAutoscaling,
+} from "./autoscaling";
+import {
   NIM_CACHE_MOUNT,
   type NimArgs,
   type NimConfig,
@@ -155,8 +161,17 @@ export interface VllmServerArgs {
   nim?: NimArgs;
   /** How the model is split over GPUs and nodes. Defaults to one GPU. */
   parallelism?: VllmParallelismArgs;
-  /** Independent copies of the server (Deployment replicas or LWS groups). Defaults to 1. */
+  /**
+   * Independent copies of the server (Deployment replicas or LWS groups). Leave unset with
+   * `autoscaling`, which decides it. Defaults to 1.
+   */
   replicas?: number;
+  /**
+   * KEDA autoscaling on the server's request queue (a `ScaledObject` scaling the Deployment
+   * or the LeaderWorkerSet; KEDA must be installed, e.g. by the `Keda` component, and the
+   * server scraped by `Monitoring`). Defaults to none (a fixed `replicas`).
+   */
+  autoscaling?: VllmAutoscalingArgs;
   /** vLLM engine options. Defaults to vLLM's. */
   engine?: VllmEngineArgs;
   /** Network/NCCL profile and its parameters. Defaults to the `tcp` profile. */
@@ -341,7 +356,9 @@ const schema = z
       })
       .strict()
       .prefault({}),
-    replicas: positiveInt.default(1),
+    // Optional (default applied below): with autoscaling, a given replicas is a contradiction.
+    replicas: positiveInt.optional(),
+    autoscaling: z.unknown().optional(),
     engine: z
       .object({
         maxModelLen: positiveInt.optional(),
@@ -510,6 +527,12 @@ const schema = z
           }
         });
       }
+      if (v.autoscaling !== undefined) {
+        for (const problem of validateAutoscaling(v.autoscaling, v.replicas !== undefined)
+          .problems) {
+          issue(problem.path, problem.message);
+        }
+      }
       if (v.createNamespace === true && v.namespace === "default") {
         issue(
           ["namespace"],
@@ -551,8 +574,10 @@ export interface VllmServerConfig {
   model: { id: string; revision?: string; servedName: string };
   /** Parallelism with `gpusPerNode` resolved; tensor × pipeline = nodes × gpusPerNode. */
   parallelism: { tensor: number; pipeline: number; nodes: number; gpusPerNode: number };
-  /** Deployment replicas or LWS groups. */
+  /** Deployment replicas or LWS groups (with autoscaling: the count the workload starts at). */
   replicas: number;
+  /** KEDA autoscaling, when on. */
+  autoscaling?: VllmAutoscalingConfig;
   /** Engine options; unset ones keep vLLM's defaults. */
   engine: {
     maxModelLen?: number;
@@ -615,6 +640,8 @@ export function validateVllmServerArgs(
   }
   const v = result.data;
   const p = v.parallelism;
+  const autoscaling =
+    v.autoscaling === undefined ? undefined : validateAutoscaling(v.autoscaling, false).config;
   const world = p.tensor * p.pipeline;
   const nim = v.runtime === "nim";
   const cacheMount = nim ? NIM_CACHE_MOUNT : DEFAULT_MODEL_CACHE_MOUNT;
@@ -627,7 +654,8 @@ export function validateVllmServerArgs(
     ...(nim ? { nim: v.nim ?? nimArgsSchema.parse({}) } : {}),
     model: { ...v.model, servedName: v.model.servedName ?? v.model.id },
     parallelism: { ...p, gpusPerNode: p.gpusPerNode ?? world / p.nodes },
-    replicas: v.replicas,
+    replicas: autoscaling ? initialReplicas(autoscaling) : (v.replicas ?? 1),
+    ...(autoscaling ? { autoscaling } : {}),
     engine: v.engine,
     network: resolvedNetworkProfile(v.network),
     launcher: nim ? "ray" : (v.launcher ?? "mp"),

@@ -6,6 +6,7 @@
 
 export * from "./api-key";
 export * from "./args";
+export * from "./autoscaling";
 export { roleScript, serveArgs, type VllmRole } from "./command";
 export { API_CLIENT_LABEL, vllmNetworkPolicies } from "./network-policy";
 export * from "./ngc";

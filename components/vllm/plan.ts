@@ -14,6 +14,7 @@ import {
 } from "../planner/server";
 import { ConfigError } from "../validation";
 import { type VllmServerArgs, type VllmServerConfig, validateVllmServerArgs } from "./args";
+import { type IScaledObject, type ScaleTarget, vllmScaledObject } from "./autoscaling";
 import { vllmNetworkPolicies } from "./network-policy";
 import { serviceName, serviceUrl, servingSelector, vllmNamespace, vllmService } from "./service";
 import { type ILeaderWorkerSet, vllmDeployment, vllmLeaderWorkerSet } from "./workload";
@@ -30,6 +31,13 @@ export interface VllmServerPlan {
   leaderWorkerSet?: ILeaderWorkerSet;
   /** The Service selecting serving pods. */
   service: IService;
+  /** What an autoscaler scales: the workload above, by apiVersion, kind and name. */
+  scaleTarget: ScaleTarget;
+  /**
+   * KEDA's ScaledObject, when `autoscaling` is set. KEDA then owns the workload's
+   * `spec.replicas`: the component tells Pulumi to leave that field alone.
+   */
+  scaledObject?: IScaledObject;
   /** Who may reach the API port and the group's internal ports. */
   networkPolicies: INetworkPolicy[];
   /** The Service's name. */
@@ -83,6 +91,11 @@ export function vllmServerPlan(
       },
     };
   }
+  const scaleTarget: ScaleTarget = {
+    apiVersion: workload.apiVersion as string,
+    kind: workload.kind as string,
+    name: workload.metadata?.name as string,
+  };
   return {
     config: c,
     ...(c.createNamespace ? { namespace: vllmNamespace(c) } : {}),
@@ -90,6 +103,16 @@ export function vllmServerPlan(
       ? { leaderWorkerSet: workload as ILeaderWorkerSet }
       : { deployment: workload as IDeployment }),
     service: vllmService(c),
+    scaleTarget,
+    ...(c.autoscaling
+      ? {
+          scaledObject: vllmScaledObject(
+            { name: c.name, namespace: c.namespace, labels: workload.metadata?.labels ?? {} },
+            c.autoscaling,
+            scaleTarget,
+          ),
+        }
+      : {}),
     networkPolicies: vllmNetworkPolicies(c),
     serviceName: serviceName(c),
     servingSelector: servingSelector(c),

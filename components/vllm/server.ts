@@ -1,7 +1,20 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { VllmServerArgs } from "./args";
+import type { ScaleTarget } from "./autoscaling";
 import { vllmServerPlan } from "./plan";
+
+/**
+ * Resource options of a workload whose replica count an autoscaler owns. With
+ * `ignoreChanges`, pulumi-kubernetes (provider/pkg/await/await.go, `handleSSAIgnoreFields`)
+ * drops `spec.replicas` from its server-side apply when another field manager (the HPA
+ * KEDA creates) owns it, and otherwise re-applies the live value: `pulumi up` neither
+ * resets the count nor conflicts with the HPA, also when autoscaling is turned on for a
+ * workload Pulumi created with a fixed count. Without it, every update would apply the
+ * planned count (a conflict, or a reset with `patchForce`). Client-side apply
+ * (`handleCSAIgnoreFields`) likewise keeps the live value.
+ */
+export const AUTOSCALED_WORKLOAD_OPTIONS = { ignoreChanges: ["spec.replicas"] } as const;
 
 /**
  * `dependsOn` = what the caller gave plus `extra`, in whichever form the caller used
@@ -43,6 +56,11 @@ export class VllmServer extends pulumi.ComponentResource {
   public readonly port: pulumi.Output<number>;
   /** Namespace of the server's objects. */
   public readonly namespace: pulumi.Output<string>;
+  /**
+   * The workload an autoscaler scales (`{apiVersion, kind, name}`, in the server's
+   * namespace): the Deployment, or the LeaderWorkerSet through its scale subresource.
+   */
+  public readonly scaleTarget: pulumi.Output<ScaleTarget>;
 
   constructor(name: string, args: VllmServerArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before registering anything: a bad config must leave nothing half-created.
@@ -57,15 +75,28 @@ export class VllmServer extends pulumi.ComponentResource {
     const dependsOn = withDependencies(opts?.dependsOn, namespace ? [namespace] : []);
     const childOpts = { parent: this, dependsOn };
 
-    if (plan.deployment) {
-      new k8s.apps.v1.Deployment(
-        `${name}-deployment`,
-        plan.deployment as k8s.apps.v1.DeploymentArgs,
-        childOpts,
-      );
-    }
-    if (plan.leaderWorkerSet) {
-      new k8s.apiextensions.CustomResource(`${name}-lws`, plan.leaderWorkerSet, childOpts);
+    const workloadOpts = plan.scaledObject
+      ? { ...childOpts, ...AUTOSCALED_WORKLOAD_OPTIONS }
+      : childOpts;
+    const workload: pulumi.CustomResource = plan.deployment
+      ? new k8s.apps.v1.Deployment(
+          `${name}-deployment`,
+          plan.deployment as k8s.apps.v1.DeploymentArgs,
+          workloadOpts,
+        )
+      : new k8s.apiextensions.CustomResource(
+          `${name}-lws`,
+          plan.leaderWorkerSet as k8s.apiextensions.CustomResourceArgs,
+          workloadOpts,
+        );
+    if (plan.scaledObject) {
+      // After the workload, so `pulumi destroy` deletes the ScaledObject (and KEDA its HPA)
+      // before the workload: nothing scales an object that is going away. The caller's
+      // dependsOn (the KEDA install, whose CRD this needs) is forwarded as to every child.
+      new k8s.apiextensions.CustomResource(`${name}-scaledobject`, plan.scaledObject, {
+        parent: this,
+        dependsOn: withDependencies(opts?.dependsOn, [...(namespace ? [namespace] : []), workload]),
+      });
     }
     for (const policy of plan.networkPolicies) {
       new k8s.networking.v1.NetworkPolicy(
@@ -86,7 +117,9 @@ export class VllmServer extends pulumi.ComponentResource {
     this.servingSelector = pulumi.output(plan.servingSelector);
     this.port = pulumi.output(plan.port);
     this.namespace = pulumi.output(plan.config.namespace);
+    this.scaleTarget = workload.urn.apply(() => plan.scaleTarget);
     this.registerOutputs({
+      scaleTarget: this.scaleTarget,
       serviceName: this.serviceName,
       url: this.url,
       openaiBaseUrl: this.openaiBaseUrl,

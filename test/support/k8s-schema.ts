@@ -126,7 +126,7 @@ const POD_TEMPLATE_PATHS: Record<string, string[]> = {
 
 /** The apiVersion/kind pairs this module has a schema for (the GKE and other helpers add theirs). */
 export function knownKinds(): string[] {
-  return [...Object.keys(CORE_MODELS), LWS_KEY].sort();
+  return [...Object.keys(CORE_MODELS), LWS_KEY, ...Object.keys(UPSTREAM_CRDS)].sort();
 }
 
 type Schema = Record<string, unknown>;
@@ -250,6 +250,29 @@ function getLwsValidator(): ValidateFunction | undefined {
   return lwsValidator;
 }
 
+/**
+ * Other vendored CRDs validated strictly (`shared/upstream/`), by `apiVersion/kind`: KEDA's
+ * ScaledObject (kedacore/keda v2.20.2 `config/crd/bases/keda.sh_scaledobjects.yaml`).
+ */
+const UPSTREAM_CRDS: Record<string, string> = {
+  "keda.sh/v1alpha1/ScaledObject": "keda-scaledobject.json",
+};
+
+const crdValidators = new Map<string, ValidateFunction | null>();
+
+/** The strict validator of a vendored CRD (compiled once), or undefined without the data. */
+function getCrdValidator(key: string): ValidateFunction | undefined {
+  if (!crdValidators.has(key)) {
+    const file = UPSTREAM_CRDS[key];
+    const crd = readUpstreamCrd(file, `strict ${key} validation`);
+    crdValidators.set(
+      key,
+      crd ? kubernetesAjv().compile(strictSchema(crd.schema) as Schema) : null,
+    );
+  }
+  return crdValidators.get(key) ?? undefined;
+}
+
 /** The strict core/v1 PodTemplateSpec that the CRD expands for its worker template, if available. */
 function getPodTemplateValidator(): ValidateFunction | undefined {
   if (podTemplateValidator) return podTemplateValidator;
@@ -354,6 +377,13 @@ export function validateManifest(obj: unknown): string[] {
         errors.push(...modelErrors(PodTemplateSpec, template, `${lwt.join(".")}.${which}`));
       }
     }
+    return [...new Set(errors)];
+  }
+  if (key in UPSTREAM_CRDS) {
+    const validate = getCrdValidator(key);
+    const errors = !validate || validate(obj) ? [] : formatAjvErrors("", validate.errors);
+    // Like LWS, the CRD types metadata only as `object`: check it as ObjectMeta.
+    errors.push(...modelErrors(PodTemplateSpec, { metadata: (obj as Schema).metadata }, ""));
     return [...new Set(errors)];
   }
   const model = CORE_MODELS[key];

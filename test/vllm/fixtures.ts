@@ -42,7 +42,12 @@ export function plan(overrides: Partial<VllmServerArgs> = {}): VllmServerPlan {
 
 /** Every Kubernetes object of a plan. */
 export function objectsOf(p: VllmServerPlan): unknown[] {
-  return [p.namespace, p.deployment, p.leaderWorkerSet, p.service, ...p.networkPolicies].filter(
-    (o) => o !== undefined,
-  );
+  return [
+    p.namespace,
+    p.deployment,
+    p.leaderWorkerSet,
+    p.service,
+    p.scaledObject,
+    ...p.networkPolicies,
+  ].filter((o) => o !== undefined);
 }
