@@ -18,7 +18,7 @@
  */
 
 /** A config key's declared type, as Pulumi.yaml spells it. */
-export type ConfigKeyType = "string" | "integer" | "boolean" | "array";
+export type ConfigKeyType = "string" | "integer" | "boolean" | "array" | "object";
 
 /** One declared config key. */
 export interface ConfigKey {
@@ -29,7 +29,13 @@ export interface ConfigKey {
   /** What the key is for, shown by `pulumi config` and the docs. */
   description: string;
   /** Default applied when a stack leaves the key unset; absent for required secrets. */
-  default?: string | number | boolean | string[] | Record<string, unknown>[];
+  default?:
+    | string
+    | number
+    | boolean
+    | string[]
+    | Record<string, unknown>[]
+    | Record<string, unknown>;
   /** Declared `secret: true` (the stack must hold it encrypted). */
   secret?: boolean;
   /** Which stack reads it. */
@@ -69,6 +75,13 @@ export const configKeys = {
     stack: "both",
     description:
       "Deploy Prometheus, Grafana, the dashboards and alert rules (kube-prometheus-stack).",
+  },
+  kedaVersion: {
+    type: "string",
+    default: "",
+    stack: "both",
+    description:
+      "KEDA chart version, installed when a server autoscales; empty = the pinned default.",
   },
 
   // -- homelab --
@@ -204,6 +217,13 @@ export const configKeys = {
     stack: "homelab",
     description: "pvc: size of the cache claim.",
   },
+  autoscaling: {
+    type: "object",
+    default: {},
+    stack: "homelab",
+    description:
+      "Autoscaling of the model server (KEDA, on its request queue): maxReplicas, minReplicas, queueDepth, kvCacheUsage, cooldownSeconds, …; {} = one fixed replica.",
+  },
 
   // -- gke --
   gcpProject: {
@@ -261,6 +281,13 @@ export const configKeys = {
     stack: "gke",
     description: "Serve the single-GPU model.",
   },
+  singleGpuAutoscaling: {
+    type: "object",
+    default: {},
+    stack: "gke",
+    description:
+      "Autoscaling of the single-GPU model (KEDA, on its request queue): maxReplicas, minReplicas, queueDepth, kvCacheUsage, cooldownSeconds, …; {} = one fixed replica.",
+  },
   singleGpuModel: {
     type: "string",
     default: "google/gemma-3-1b-it",
@@ -278,6 +305,13 @@ export const configKeys = {
     default: "google/gemma-3-27b-it",
     stack: "gke",
     description: "Model served tensor-parallel inside one node (NVLink).",
+  },
+  oneNodeAutoscaling: {
+    type: "object",
+    default: {},
+    stack: "gke",
+    description:
+      "Autoscaling of the one-node model (KEDA, on its request queue): maxReplicas, minReplicas, queueDepth, kvCacheUsage, cooldownSeconds, …; {} = one fixed replica.",
   },
   oneNodeTensorParallel: {
     type: "integer",
@@ -308,6 +342,13 @@ export const configKeys = {
     default: 2,
     stack: "gke",
     description: "Pipeline parallelism of the multi-node model (nodes per replica).",
+  },
+  multiNodeAutoscaling: {
+    type: "object",
+    default: {},
+    stack: "gke",
+    description:
+      "Autoscaling of the multi-node model (replicas are LWS groups) (KEDA, on its request queue): maxReplicas, minReplicas, queueDepth, kvCacheUsage, cooldownSeconds, …; {} = one fixed replica.",
   },
   multiNodeModelStorage: {
     type: "string",

@@ -10,6 +10,7 @@ import type { PodSecurityLevel } from "../components/namespace";
 import { ConfigError } from "../components/validation";
 import { DEFAULT_API_KEY_SECRET, type VllmServerArgs } from "../components/vllm/args";
 import { vllmServerPlan } from "../components/vllm/plan";
+import { AUTOSCALING_KEY } from "./autoscaling";
 import type { GkeModel, GkeSettings } from "./gke-settings";
 import { podSecurityFor } from "./namespaces";
 
@@ -82,6 +83,7 @@ export function gkeServerArgs(s: GkeSettings, m: GkeModel): VllmServerArgs {
     nodeSelector: { "cloud.google.com/gke-nodepool": a3UltraResourceNames(s.namePrefix).gpuPool },
     // a3-ultragpu-8g: eight H200s a node; turns on the planner's memory check.
     gpuType: "h200",
+    ...(m.autoscaling ? { autoscaling: m.autoscaling } : {}),
   };
 }
 
@@ -95,22 +97,46 @@ const ENABLED_KEY: Record<GkeModel["name"], string> = {
 
 /**
  * Renders every enabled server and checks that the H200 pool (at most `gpuNodeCount` nodes)
- * can place all of their pods in any order the manifests allow.
- * @throws ConfigError on `gpuNodeCount` naming the shapes, the missing nodes and the fix.
+ * can place all of their pods in any order the manifests allow, with every autoscaled
+ * server at its maxReplicas (the most KEDA may ask for).
+ * @throws ConfigError naming `gpuNodeCount` when even the servers' starting replicas do not
+ *   fit, else each autoscaling key whose maxReplicas overshoots; with the missing nodes and the fix.
  */
 export function checkGkePlacement(s: GkeSettings): void {
-  const sets = s.models.flatMap((m) => {
-    const plan = vllmServerPlan(gkeServerArgs(s, m), m.name);
-    const workload = plan.deployment ?? plan.leaderWorkerSet;
-    return workload ? gpuPodSets(workload) : [];
-  });
-  const report = checkGpuPlacement({ maxNodes: s.gpuNodeCount, gpusPerNode: A3_ULTRA_GPUS }, sets);
-  if (report.fits) return;
-  const disable = s.models.map((m) => ENABLED_KEY[m.name]);
-  throw new ConfigError("gke stack config", [
-    {
-      path: "gpuNodeCount",
-      message: `${placementFailures(report).join("; ")}. Raise gpuNodeCount to at least ${report.nodesNeeded}, or set one of ${disable.join(", ")} to false`,
-    },
-  ]);
+  const plans = s.models.map((m) => ({ m, plan: vllmServerPlan(gkeServerArgs(s, m), m.name) }));
+  const pool = { maxNodes: s.gpuNodeCount, gpusPerNode: A3_ULTRA_GPUS };
+  const report = (atMax: boolean) =>
+    checkGpuPlacement(
+      pool,
+      plans.flatMap(({ plan }) => {
+        const workload = plan.deployment ?? plan.leaderWorkerSet;
+        const max = atMax ? plan.config.autoscaling?.maxReplicas : undefined;
+        return workload ? gpuPodSets(workload, max) : [];
+      }),
+    );
+  const worst = report(true);
+  if (worst.fits) return;
+  const start = report(false);
+  if (!start.fits) {
+    const disable = s.models.map((m) => ENABLED_KEY[m.name]);
+    throw new ConfigError("gke stack config", [
+      {
+        path: "gpuNodeCount",
+        message: `${placementFailures(start).join("; ")}. Raise gpuNodeCount to at least ${start.nodesNeeded}, or set one of ${disable.join(", ")} to false`,
+      },
+    ]);
+  }
+  const failures = placementFailures(worst).join("; ");
+  throw new ConfigError(
+    "gke stack config",
+    plans
+      .filter(
+        ({ plan }) =>
+          plan.config.autoscaling && plan.config.autoscaling.maxReplicas > plan.config.replicas,
+      )
+      .map(({ m, plan }) => ({
+        path: `${AUTOSCALING_KEY[m.name as keyof typeof AUTOSCALING_KEY]}.maxReplicas`,
+        message: `at maxReplicas ${plan.config.autoscaling?.maxReplicas} × ${plan.config.parallelism.nodes * plan.config.parallelism.gpusPerNode} GPUs the pool cannot place every replica: ${failures}. Lower maxReplicas, or raise gpuNodeCount to at least ${worst.nodesNeeded}`,
+      })),
+  );
 }

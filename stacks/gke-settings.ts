@@ -3,7 +3,9 @@ import { A3_ULTRA_LOCAL_SSDS } from "../components/gke/cluster-args";
 import { authorizedCidrsSchema, type GkeCapacityMode } from "../components/gke/config";
 import { ConfigError, type ConfigProblem, parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
+import type { VllmAutoscalingArgs } from "../components/vllm/autoscaling";
 import { isNimImageRef } from "../components/vllm/nim";
+import { AUTOSCALING_KEY, autoscalingSetting } from "./autoscaling";
 import { checkGkePlacement } from "./gke-servers";
 import type { RawConfig } from "./raw-config";
 
@@ -27,6 +29,8 @@ export interface GkeModel {
   gpusPerNode: number;
   /** `nvlink` inside one node, `gke-rdma` across nodes. */
   profile: "nvlink" | "gke-rdma";
+  /** Its autoscaling, when its `<name>Autoscaling` key is set. */
+  autoscaling?: VllmAutoscalingArgs;
 }
 
 /** The validated GKE stack settings. */
@@ -48,6 +52,8 @@ export interface GkeSettings {
   /** The NIM server's image (`nimImage`, else the pin). */
   nimImage: string;
   lwsVersion: string;
+  /** KEDA chart version, installed when a model autoscales. */
+  kedaVersion: string;
   /** Enabled models only. */
   models: GkeModel[];
 }
@@ -216,6 +222,14 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
   }
   const world = c.multiNodeTensorParallel * c.multiNodePipelineParallel;
   const problems: ConfigProblem[] = [];
+  for (const m of models) {
+    // The NIM server has no autoscaling key: its queue metric is NIM's, not vLLM's.
+    if (!(m.name in AUTOSCALING_KEY)) continue;
+    const key = AUTOSCALING_KEY[m.name as keyof typeof AUTOSCALING_KEY];
+    const setting = autoscalingSetting(key, raw[key], raw.monitoring);
+    problems.push(...setting.problems);
+    if (setting.args) m.autoscaling = setting.args;
+  }
   if (c.multiNodeEnabled && world % GPUS_PER_A3_ULTRA_NODE !== 0) {
     problems.push({
       path: "multiNodeTensorParallel",
@@ -238,6 +252,7 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
     image: c.vllmImage || versions.vllmImage,
     nimImage: c.nimImage || versions.nimImage,
     lwsVersion: c.lwsVersion || versions.leaderWorkerSet,
+    kedaVersion: raw.kedaVersion || versions.kedaChart,
     models,
   };
   checkGkePlacement(settings);

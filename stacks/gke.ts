@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Keda } from "../components/autoscaling/keda";
 import { GkeGpuCluster } from "../components/gke/cluster";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { HuggingFaceToken } from "../components/model/components";
@@ -70,6 +71,11 @@ export function gke() {
     return created;
   };
 
+  // KEDA only when a server autoscales: its ScaledObjects need the CRD.
+  const keda = s.models.some((m) => m.autoscaling)
+    ? [new Keda("keda", { version: s.kedaVersion }, { provider, dependsOn: [cluster] })]
+    : [];
+
   const models: Record<string, pulumi.Output<{ url: string; curl: string }>> = {};
   for (const m of s.models) {
     const ns = namespaceOf(s, m);
@@ -88,7 +94,7 @@ export function gke() {
       gkeServerArgs(s, m),
       // The cluster component's children include the Network objects the RDMA pods name
       // (admission rejects a missing one) and the gIB installer whose script they source.
-      { provider, dependsOn: [cluster, lws, token, key, ...(ngc ? [ngc] : [])] },
+      { provider, dependsOn: [cluster, lws, token, key, ...(ngc ? [ngc] : []), ...keda] },
     );
     models[m.name] = pulumi.all([server.url, server.serviceName]).apply(([url, service]) => ({
       url,

@@ -3,11 +3,16 @@ import { hostKeyProblem } from "../components/microk8s/host-key";
 import { systemPathProblem } from "../components/model/cache";
 import { NCCL_DEBUG_LEVELS } from "../components/nccl/profiles";
 import { GPU_NAMES, gpuByName } from "../components/planner/gpus";
-import { parseOrThrow } from "../components/validation";
+import { ConfigError, parseOrThrow } from "../components/validation";
 import { versions } from "../components/versions";
 import { SERVED_MODEL_NAME } from "../components/vllm/args";
+import { gpuBudgetProblem, type VllmAutoscalingArgs } from "../components/vllm/autoscaling";
 import { DGX_SPARK_NIMS, imageRepositoryOf } from "../components/vllm/nim";
+import { autoscalingSetting } from "./autoscaling";
 import type { RawConfig } from "./raw-config";
+
+/** GPUs on one home-lab worker (a DGX Spark has one GB10). */
+export const GPUS_PER_WORKER = 1;
 
 /** The controller of the home lab. */
 export interface HomelabController {
@@ -60,6 +65,13 @@ export interface HomelabSettings {
   microk8sChannel: string;
   gpuOperatorChart: string;
   lwsVersion: string;
+  /** KEDA chart version, installed when the server autoscales. */
+  kedaVersion: string;
+  /**
+   * The server's autoscaling, when the `autoscaling` key is set. The one server spans every
+   * worker, so maxReplicas is at most 1: autoscaling here means scaling to zero when idle.
+   */
+  autoscaling?: VllmAutoscalingArgs;
   purgeOnDestroy: boolean;
   namespace: string;
   image: string;
@@ -239,6 +251,7 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
       : c.modelCache === "hostPath"
         ? { kind: "hostPath", path: c.modelCachePath }
         : { kind: "pvc", storageClass: c.modelCacheStorageClass, size: c.modelCacheSize };
+  const autoscaling = homelabAutoscaling(raw, workers.length);
   return {
     sshUser: c.sshUser,
     sshPort: c.sshPort,
@@ -258,6 +271,8 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
     microk8sChannel: c.microk8sChannel || versions.microk8sChannel,
     gpuOperatorChart: c.gpuOperatorChart || versions.gpuOperatorChart,
     lwsVersion: c.lwsVersion || versions.leaderWorkerSet,
+    kedaVersion: raw.kedaVersion || versions.kedaChart,
+    ...(autoscaling ? { autoscaling } : {}),
     purgeOnDestroy: c.purgeOnDestroy,
     namespace: c.namespace,
     image: c.vllmImage || versions.ngcVllmImage,
@@ -270,4 +285,26 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
     tensorParallel: workers.length,
     modelCache,
   };
+}
+
+/**
+ * The `autoscaling` key, checked, and its GPU budget: one replica of the server takes one
+ * GPU on every worker, so maxReplicas × workers GPUs must fit workers × 1 GPU.
+ * @throws ConfigError naming `autoscaling.<field>` and the fix.
+ */
+function homelabAutoscaling(raw: RawConfig, workers: number): VllmAutoscalingArgs | undefined {
+  const setting = autoscalingSetting("autoscaling", raw.autoscaling, raw.monitoring);
+  const problems = [...setting.problems];
+  if (setting.args) {
+    const budget = gpuBudgetProblem({
+      key: "autoscaling.maxReplicas",
+      maxReplicas: setting.args.maxReplicas,
+      gpusPerReplica: workers * GPUS_PER_WORKER,
+      availableGpus: workers * GPUS_PER_WORKER,
+      declaredBy: `${workers} workers × ${GPUS_PER_WORKER} GPU, and one replica spans them all`,
+    });
+    if (budget) problems.push(budget);
+  }
+  if (problems.length > 0) throw new ConfigError("homelab stack config", problems);
+  return setting.args;
 }

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { Keda } from "../components/autoscaling/keda";
 import { GpuOperator } from "../components/gpu-operator/operator";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { MicroK8sCluster } from "../components/microk8s/cluster";
@@ -66,6 +67,7 @@ export function homelabServer(s: HomelabSettings, modelCache: ModelCacheArgs): V
     runtimeClassName: "nvidia",
     nodeSelector: { "nvidia.com/gpu.present": "true" },
     gpuType: s.gpuType,
+    ...(s.autoscaling ? { autoscaling: s.autoscaling } : {}),
   };
 }
 
@@ -233,9 +235,13 @@ export function homelab() {
   const ngc = ngcApiKey
     ? [new NgcCredentials("ngc", { namespace: s.namespace, ngcApiKey }, inNamespace)]
     : [];
+  // KEDA only when the server autoscales; its ScaledObject needs the CRD and reads Prometheus.
+  const keda = s.autoscaling
+    ? [new Keda("keda", { version: s.kedaVersion }, inCluster), ...(monitoring ? [monitoring] : [])]
+    : [];
   const server = new VllmServer("vllm", homelabServer(s, modelCache), {
     provider,
-    dependsOn: [gpuOperator, lws, token, apiKey, ...ngc, ...cacheDeps],
+    dependsOn: [gpuOperator, lws, token, apiKey, ...ngc, ...cacheDeps, ...keda],
   });
 
   return {

@@ -3,15 +3,17 @@ import { type ConfigKey, type ConfigKeyName, configKeys } from "./config-keys";
 
 /** A stack's plain (non-secret) config values, typed as declared, defaults applied. */
 export type RawConfig = {
-  [K in ConfigKeyName]: (typeof configKeys)[K] extends { type: "array"; items: "object" }
-    ? Record<string, unknown>[]
-    : (typeof configKeys)[K] extends { type: "array" }
-      ? string[]
-      : (typeof configKeys)[K] extends { type: "integer" }
-        ? number
-        : (typeof configKeys)[K] extends { type: "boolean" }
-          ? boolean
-          : string;
+  [K in ConfigKeyName]: (typeof configKeys)[K] extends { type: "object" }
+    ? Record<string, unknown>
+    : (typeof configKeys)[K] extends { type: "array"; items: "object" }
+      ? Record<string, unknown>[]
+      : (typeof configKeys)[K] extends { type: "array" }
+        ? string[]
+        : (typeof configKeys)[K] extends { type: "integer" }
+          ? number
+          : (typeof configKeys)[K] extends { type: "boolean" }
+            ? boolean
+            : string;
 };
 
 function parseValue(name: string, key: ConfigKey, text: string): unknown {
@@ -27,6 +29,20 @@ function parseValue(name: string, key: ConfigKey, text: string): unknown {
         throw new Error(`expected true or false, got '${text}'`);
       }
       return text === "true";
+    }
+    case "object": {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new Error(
+          `expected an object (pulumi config set --path '${name}.field' value), got '${text}'`,
+        );
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+        throw new Error("expected an object (see the stack's example config)");
+      }
+      return parsed;
     }
     case "array": {
       let parsed: unknown;

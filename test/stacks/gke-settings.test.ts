@@ -20,7 +20,8 @@ function exampleValues(): Record<string, unknown> {
   const doc = parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.gke.yaml"), "utf8"));
   return Object.fromEntries(
     Object.entries(doc.config as Record<string, unknown>)
-      .filter(([, v]) => typeof v !== "object" || Array.isArray(v))
+      // Secrets (`secure:`) are not plain values; object keys such as autoscaling are.
+      .filter(([, v]) => typeof v !== "object" || v === null || !("secure" in v))
       .map(([k, v]) => [
         k.replace(/^llm-serving:/, ""),
         typeof v === "string" ? v : JSON.stringify(v),

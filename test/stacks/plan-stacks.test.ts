@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { checkPromql } from "../../components/monitoring/promql";
 import { expectValidManifest } from "../support/k8s-schema";
 
 const root = path.join(__dirname, "..", "..");
@@ -190,6 +191,28 @@ describe("plan gke", () => {
       fs.readFileSync(path.join(runs.gke.out, "manifests", "v1-Namespace--llm.yaml"), "utf8"),
     );
     expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("baseline");
+  });
+
+  it("autoscales the single-node servers with KEDA: targets exist, queries parse", () => {
+    const dir = path.join(runs.gke.out, "manifests");
+    const objects = fs
+      .readdirSync(dir)
+      .map((f) => parse(fs.readFileSync(path.join(dir, f), "utf8")));
+    const scaled = objects.filter((o) => o.kind === "ScaledObject");
+    expect(scaled.map((o) => o.metadata.name).sort()).toEqual(["one-node", "single-gpu"]);
+    for (const so of scaled) {
+      const ref = so.spec.scaleTargetRef;
+      const target = objects.find(
+        (o) =>
+          o.apiVersion === ref.apiVersion &&
+          o.kind === ref.kind &&
+          o.metadata?.name === ref.name &&
+          o.metadata?.namespace === so.metadata.namespace,
+      );
+      expect(target?.kind, so.metadata.name).toBe("Deployment");
+      for (const t of so.spec.triggers) expect(checkPromql(t.metadata.query).problems).toEqual([]);
+    }
+    expect(objects.some((o) => o.kind === "Namespace" && o.metadata.name === "keda")).toBe(true);
   });
 
   it("is hardened: private nodes, authorized networks only, its own node account, read-only host mounts", () => {

@@ -1,0 +1,129 @@
+/**
+ * The stacks' autoscaling keys: parsed by key, held to the GPU budget the stack declares
+ * (home lab: workers × 1 GPU; GKE: the H200 pool's placement at every maxReplicas), and
+ * passed to the servers the stacks render.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { versions } from "../../components/versions";
+import { vllmServerPlan } from "../../components/vllm/plan";
+import { gkeServerArgs } from "../../stacks/gke-servers";
+import { gkeSettings } from "../../stacks/gke-settings";
+import { homelabSettings } from "../../stacks/homelab-settings";
+import { HOST_KEYS } from "../microk8s/fixtures";
+import { problems, raw } from "../support/stack-config";
+
+const spark = (n: number) => ({
+  name: `spark-${n}`,
+  host: `10.0.0.${20 + n}`,
+  hostKey: HOST_KEYS[n],
+  roceAddress: `192.168.100.${n}`,
+});
+const lab = {
+  controllerHost: "10.0.0.10",
+  controllerHostKey: HOST_KEYS[0],
+  workers: [spark(1), spark(2)],
+  roceInterface: "enp1s0f0np0",
+  roceHcas: ["rocep1s0f0", "roceP2p1s0f0"],
+};
+
+/** The shipped GKE example's plain values (secrets left out), as the program reads them. */
+function gkeExample(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const file = path.join(__dirname, "..", "..", "stacks", "Pulumi.gke.yaml");
+  const doc = parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> };
+  const values = Object.fromEntries(
+    Object.entries(doc.config)
+      .filter(([, v]) => typeof v !== "object" || v === null || !("secure" in v))
+      .map(([k, v]) => [k.replace(/^llm-serving:/, ""), v]),
+  );
+  return { ...values, ...overrides };
+}
+
+describe("home lab autoscaling", () => {
+  it("is off by default: no autoscaling, the pinned KEDA chart", () => {
+    const s = homelabSettings(raw(lab));
+    expect(s.autoscaling).toBeUndefined();
+    expect(s.kedaVersion).toBe(versions.kedaChart);
+  });
+
+  it("scale to zero fits: one replica spans both workers", () => {
+    const autoscaling = { maxReplicas: 1, minReplicas: 0, wakeQuery: 'sum(up{job="gw"})' };
+    expect(homelabSettings(raw({ ...lab, autoscaling })).autoscaling).toEqual(autoscaling);
+  });
+
+  it("a second replica does not fit two GB10 workers: names autoscaling.maxReplicas and the fix", () => {
+    const p = problems(() => homelabSettings(raw({ ...lab, autoscaling: { maxReplicas: 2 } })));
+    expect(Object.keys(p)).toEqual(["autoscaling.maxReplicas"]);
+    expect(p["autoscaling.maxReplicas"]).toMatch(
+      /2 replicas × 2 GPUs = 4 GPUs, but the stack declares 2 .*at most 1/,
+    );
+  });
+
+  it("needs the stack's Prometheus, and reports bad fields by key", () => {
+    const p = problems(() =>
+      homelabSettings(
+        raw({ ...lab, monitoring: false, autoscaling: { maxReplicas: 1, queueDepth: 0 } }),
+      ),
+    );
+    expect(Object.keys(p).sort()).toEqual(["autoscaling", "autoscaling.queueDepth"]);
+    expect(p.autoscaling).toMatch(/set monitoring to true/);
+  });
+
+  it("rejects a non-object value by key", () => {
+    expect(Object.keys(problems(() => homelabSettings(raw({ ...lab, autoscaling: [1] }))))).toEqual(
+      ["autoscaling"],
+    );
+  });
+});
+
+describe("GKE autoscaling", () => {
+  const gke = gkeSettings(raw(gkeExample()));
+
+  it("the example scales both single-node servers, their maxima filling the shared node exactly", () => {
+    const scaled = gke.models.filter((m) => m.autoscaling);
+    expect(scaled.map((m) => [m.name, m.autoscaling?.maxReplicas])).toEqual([
+      ["single-gpu", 4],
+      ["one-node", 2],
+    ]);
+    const gpus = scaled.reduce((n, m) => n + (m.autoscaling?.maxReplicas ?? 0) * m.gpusPerNode, 0);
+    expect(gpus).toBe(8);
+    for (const m of gke.models) {
+      const plan = vllmServerPlan(gkeServerArgs(gke, m), m.name);
+      expect(plan.scaledObject !== undefined, m.name).toBe(m.autoscaling !== undefined);
+    }
+  });
+
+  it("one more replica overflows the shared node: names the autoscaling key, not gpuNodeCount", () => {
+    const p = problems(() =>
+      gkeSettings(raw(gkeExample({ singleGpuAutoscaling: { maxReplicas: 5 } }))),
+    );
+    expect(Object.keys(p).sort()).toEqual([
+      "oneNodeAutoscaling.maxReplicas",
+      "singleGpuAutoscaling.maxReplicas",
+    ]);
+    expect(p["singleGpuAutoscaling.maxReplicas"]).toMatch(/Lower maxReplicas/);
+  });
+
+  it("a whole-node server at maxReplicas needs its nodes: names the key and the node count", () => {
+    const p = problems(() =>
+      gkeSettings(
+        raw(
+          gkeExample({
+            singleGpuAutoscaling: {},
+            oneNodeAutoscaling: {},
+            multiNodeAutoscaling: { maxReplicas: 2 },
+          }),
+        ),
+      ),
+    );
+    expect(Object.keys(p)).toEqual(["multiNodeAutoscaling.maxReplicas"]);
+    expect(p["multiNodeAutoscaling.maxReplicas"]).toMatch(/gpuNodeCount to at least 5/);
+  });
+
+  it("starting replicas that do not fit still name gpuNodeCount", () => {
+    const p = problems(() => gkeSettings(raw(gkeExample({ gpuNodeCount: 2 }))));
+    expect(Object.keys(p)).toEqual(["gpuNodeCount"]);
+  });
+});
