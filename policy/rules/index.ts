@@ -1,4 +1,6 @@
+import { autoscalerTargetsWorkload } from "./autoscaler-targets-workload";
 import { gpuRequestsEqualLimits } from "./gpu-requests-equal-limits";
+import { gpuRolloutNoSurge } from "./gpu-rollout-no-surge";
 import { hostDriverMountReadonly } from "./host-driver-mount-readonly";
 import { imageTagPinned } from "./image-tag-pinned";
 import { lwsControllerInstalled } from "./lws-controller-installed";
@@ -21,7 +23,9 @@ export { podTemplates } from "./podspecs";
 export type * from "./types";
 export { parseVllmFlags } from "./vllm";
 export {
+  autoscalerTargetsWorkload,
   gpuRequestsEqualLimits,
+  gpuRolloutNoSurge,
   hostDriverMountReadonly,
   imageTagPinned,
   lwsControllerInstalled,
@@ -55,12 +59,14 @@ export const rules: Rule[] = [
   vllmMultinodeLauncher,
   vllmFitsMemory,
   gpuRequestsEqualLimits,
+  gpuRolloutNoSurge,
   imageTagPinned,
   secretEnvFromSecret,
   vllmApiAuth,
   hostDriverMountReadonly,
   servingProbes,
   serviceSelectsPods,
+  autoscalerTargetsWorkload,
   lwsControllerInstalled,
 ];
 

@@ -2,7 +2,8 @@ import { configStrings } from "./config";
 import { asRecord, type PodTemplate, podMayCarryLabel, podTemplates } from "./podspecs";
 import type { Finding, K8sObject, RuleConfig, StackEntry, StackRule } from "./types";
 
-function namespaceOf(object: K8sObject): string {
+/** An object's namespace, `default` when the manifest leaves it to the client. */
+export function namespaceOf(object: K8sObject): string {
   const ns = asRecord(object.metadata).namespace;
   return typeof ns === "string" && ns !== "" ? ns : "default";
 }
@@ -19,7 +20,8 @@ function selectorOf(object: K8sObject): Record<string, string> | undefined {
   return Object.keys(selector).length > 0 ? selector : undefined;
 }
 
-function describeSelector(selector: Record<string, string>): string {
+/** `k=v,k=v`, for messages. */
+export function describeSelector(selector: Record<string, string>): string {
   return Object.entries(selector)
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
@@ -30,7 +32,7 @@ function describeSelector(selector: Record<string, string>): string {
  * that can carry one of its terms instead of all of them: `check` meets manifest sets of
  * hundreds of thousands of objects, and scanning every template per Service is quadratic.
  */
-class TemplateIndex {
+export class TemplateIndex {
   /** `key=value` → templates whose own labels have it. */
   private readonly exact = new Map<string, PodTemplate[]>();
   /** `key` → templates whose controller adds that label (value decided per pod). */
@@ -54,10 +56,28 @@ function push(map: Map<string, PodTemplate[]>, key: string, t: PodTemplate): voi
   else map.set(key, [t]);
 }
 
+/** Every pod template of the entries, indexed per namespace (one pass over the entries). */
+export function templateIndexes(entries: StackEntry[]): Map<string, TemplateIndex> {
+  const byNs = new Map<string, TemplateIndex>();
+  for (const e of entries) {
+    // Labels only: no command parsing needed here.
+    const templates = podTemplates(e.object);
+    if (templates.length === 0) continue;
+    const ns = namespaceOf(e.object);
+    let index = byNs.get(ns);
+    if (index === undefined) {
+      index = new TemplateIndex();
+      byNs.set(ns, index);
+    }
+    for (const t of templates) index.add(t);
+  }
+  return byNs;
+}
+
 const count = (lists: PodTemplate[][]) => lists.reduce((n, l) => n + l.length, 0);
 
 /** True when some template may carry every term: checks the smallest term's candidates only. */
-function selectsSome(index: TemplateIndex, terms: [string, string][]): boolean {
+export function selectsSome(index: TemplateIndex, terms: [string, string][]): boolean {
   let best: PodTemplate[][] | undefined;
   for (const [k, v] of terms) {
     const lists = index.candidates(k, v);
@@ -120,19 +140,7 @@ export const serviceSelectsPods: StackRule = {
   },
   validate(entries: StackEntry[], config: RuleConfig) {
     const ignore = new Set(configStrings(config, "ignore"));
-    const byNs = new Map<string, TemplateIndex>();
-    for (const e of entries) {
-      // Labels only: no command parsing needed here.
-      const templates = podTemplates(e.object);
-      if (templates.length === 0) continue;
-      const ns = namespaceOf(e.object);
-      let index = byNs.get(ns);
-      if (index === undefined) {
-        index = new TemplateIndex();
-        byNs.set(ns, index);
-      }
-      for (const t of templates) index.add(t);
-    }
+    const byNs = templateIndexes(entries);
     const out: { entry: StackEntry; finding: Finding }[] = [];
     for (const entry of entries) {
       const object = asRecord(entry.object) as K8sObject;

@@ -252,10 +252,13 @@ function getLwsValidator(): ValidateFunction | undefined {
 
 /**
  * Other vendored CRDs validated strictly (`shared/upstream/`), by `apiVersion/kind`: KEDA's
- * ScaledObject (kedacore/keda v2.20.2 `config/crd/bases/keda.sh_scaledobjects.yaml`).
+ * ScaledObject (kedacore/keda v2.20.2 `config/crd/bases/keda.sh_scaledobjects.yaml`) and
+ * the Inference Extension's InferencePool (v1.6.0).
  */
 const UPSTREAM_CRDS: Record<string, string> = {
   "keda.sh/v1alpha1/ScaledObject": "keda-scaledobject.json",
+  // kubernetes-sigs/gateway-api-inference-extension v1.6.0.
+  "inference.networking.k8s.io/v1/InferencePool": "gaie-inferencepool.json",
 };
 
 const crdValidators = new Map<string, ValidateFunction | null>();

@@ -28,12 +28,14 @@ describe("rule metadata", () => {
       "vllm-multinode-launcher",
       "vllm-fits-memory",
       "gpu-requests-equal-limits",
+      "gpu-rollout-no-surge",
       "image-tag-pinned",
       "secret-env-from-secret",
       "vllm-api-auth",
       "host-driver-mount-readonly",
       "serving-probes",
       "service-selects-pods",
+      "autoscaler-targets-workload",
       "lws-controller-installed",
     ]);
     for (const r of rules) expect(ruleById.get(r.id)).toBe(r);
