@@ -16,6 +16,15 @@ export type RawConfig = {
             : string;
 };
 
+/** Pulumi hands structured values over as JSON text. */
+function parseJson(text: string, expected: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`expected ${expected}, got '${text}'`);
+  }
+}
+
 function parseValue(name: string, key: ConfigKey, text: string): unknown {
   switch (key.type) {
     case "string":
@@ -31,28 +40,14 @@ function parseValue(name: string, key: ConfigKey, text: string): unknown {
       return text === "true";
     }
     case "object": {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new Error(
-          `expected an object (pulumi config set --path '${name}.field' value), got '${text}'`,
-        );
-      }
+      const parsed = parseJson(text, `an object (pulumi config set --path '${name}.field' value)`);
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
         throw new Error("expected an object (see the stack's example config)");
       }
       return parsed;
     }
     case "array": {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new Error(
-          `expected a list (pulumi config set --path '${name}[0]' value), got '${text}'`,
-        );
-      }
+      const parsed = parseJson(text, `a list (pulumi config set --path '${name}[0]' value)`);
       if (key.items === "object") {
         const isMap = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
         if (!Array.isArray(parsed) || !parsed.every(isMap)) {
