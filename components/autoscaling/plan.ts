@@ -38,6 +38,9 @@ export const LWS_SCALED_RESOURCE: KedaScaledResource = {
   resource: "leaderworkersets",
 };
 
+/** The port the control plane can reach on a private GKE cluster's pods (besides 443). */
+export const CONTROL_PLANE_PORT = 10250;
+
 /** Arguments of the `Keda` component. */
 export interface KedaArgs {
   /** KEDA chart version (the chart and KEDA share it), `X.Y.Z`. Defaults to `versions.kedaChart`. */
@@ -92,6 +95,12 @@ const argsSchema = z
  *   TriggerAuthentications); the vLLM triggers read an in-cluster Prometheus without
  *   credentials, so KEDA reads Secrets only in its own namespace (its TLS certificates).
  * - `crds.install`: the chart's CRDs (ScaledObject, …), installed and upgraded with it.
+ * - `service.portHttpsTarget` and `webhooks.port`: the metrics API server (6443) and the
+ *   admission webhooks (9443) listen on {@link CONTROL_PLANE_PORT} instead. The API server
+ *   calls both on the pod IP, and a private GKE cluster's firewall lets the control plane
+ *   reach nodes and pods on 443 and 10250 only (kedacore/keda#1642): on the default ports
+ *   the HPA never gets KEDA's metrics there. Inside the pod's own network namespace 10250
+ *   collides with nothing (KEDA's `useHostNetwork` stays false).
  * Left at the chart's defaults, and relied on: the admission webhooks (they reject a second
  * autoscaler on the same workload), non-root pods dropping every capability, metrics and
  * profiling endpoints off (`prometheus.*.enabled`, `profiling.*.enabled`: false).
@@ -99,6 +108,8 @@ const argsSchema = z
 export function kedaValues(): HelmValues {
   return {
     crds: { install: true },
+    service: { portHttpsTarget: CONTROL_PLANE_PORT },
+    webhooks: { port: CONTROL_PLANE_PORT },
     rbac: {
       enabledCustomScaledRefKinds: true,
       scaledRefKinds: [

@@ -32,6 +32,9 @@ describe("kedaPlan", () => {
     expect(v.permissions.operator.restrict.secret).toBe(true);
     expect(v.permissions.metricServer.restrict.secret).toBe(true);
     expect(v.crds.install).toBe(true);
+    // Reachable from a private GKE control plane (firewall: 443 and 10250 only).
+    expect(v.service.portHttpsTarget).toBe(10250);
+    expect(v.webhooks.port).toBe(10250);
   });
 
   it("merges raw values last and rejects a version range or a bad namespace by field", () => {
