@@ -81,14 +81,14 @@ describe("home lab autoscaling", () => {
 describe("GKE autoscaling", () => {
   const gke = gkeSettings(raw(gkeExample()));
 
-  it("the example scales both single-node servers, their maxima filling the shared node exactly", () => {
+  it("the example scales both single-node servers, their maxima leaving the NIM's GPU on the shared node", () => {
     const scaled = gke.models.filter((m) => m.autoscaling);
     expect(scaled.map((m) => [m.name, m.autoscaling?.maxReplicas])).toEqual([
-      ["single-gpu", 4],
+      ["single-gpu", 3],
       ["one-node", 2],
     ]);
     const gpus = scaled.reduce((n, m) => n + (m.autoscaling?.maxReplicas ?? 0) * m.gpusPerNode, 0);
-    expect(gpus).toBe(8);
+    expect(gpus).toBe(7);
     for (const m of gke.models) {
       const plan = vllmServerPlan(gkeServerArgs(gke, m), m.name);
       expect(plan.scaledObject !== undefined, m.name).toBe(m.autoscaling !== undefined);
@@ -96,6 +96,11 @@ describe("GKE autoscaling", () => {
   });
 
   it("one more replica overflows the shared node: names the autoscaling key, not gpuNodeCount", () => {
+    expect(() => gkeSettings(raw(gkeExample({ nimEnabled: true })))).not.toThrow();
+    const withNim = problems(() =>
+      gkeSettings(raw(gkeExample({ nimEnabled: true, singleGpuAutoscaling: { maxReplicas: 4 } }))),
+    );
+    expect(Object.keys(withNim)).toContain("singleGpuAutoscaling.maxReplicas");
     const p = problems(() =>
       gkeSettings(raw(gkeExample({ singleGpuAutoscaling: { maxReplicas: 5 } }))),
     );
