@@ -46,4 +46,21 @@ export const versions = {
    * (container-engine-accelerators `gpudirect-rdma/nccl-rdma-installer.yaml`) installs.
    */
   gibInstallerImage: "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1",
+  /**
+   * The inference gateway's endpoint picker: llm-d's router, where the Gateway API Inference
+   * Extension moved its EPP in 2026. Release images are `ghcr.io/llm-d/
+   * llm-d-router-endpoint-picker:${VERSION}` (llm-d/llm-d-router v0.10.0,
+   * `.github/ISSUE_TEMPLATE/new-release.md`).
+   */
+  endpointPickerImage: "ghcr.io/llm-d/llm-d-router-endpoint-picker:v0.10.0",
+  /**
+   * Envoy for the picker's standalone mode: the image llm-d-router v0.10.0's chart runs in its
+   * `envoy` proxy preset (`config/charts/routerlib/values.yaml`).
+   */
+  envoyImage: "docker.io/envoyproxy/envoy:distroless-v1.33.2",
+  /**
+   * Gateway API Inference Extension release whose `InferencePool` CRD (`inference.networking.k8s.io/v1`)
+   * the home lab installs; GKE >= 1.34.0-gke.1626000 installs its own.
+   */
+  inferencePoolCrd: "v1.6.0",
 } as const;

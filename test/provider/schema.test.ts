@@ -96,6 +96,7 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
         "GkeGpuCluster",
         "GpuOperator",
         "HuggingFaceToken",
+        "InferenceGateway",
         "Keda",
         "LeaderWorkerSetOperator",
         "MicroK8sCluster",

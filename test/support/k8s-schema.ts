@@ -191,8 +191,8 @@ function uniqueByKeys(items: unknown[], keys: string[]): boolean {
   return true;
 }
 
-/** ajv with the Kubernetes schema extensions and formats the CRDs use. */
-function kubernetesAjv(): Ajv {
+/** ajv with the Kubernetes schema extensions and formats the CRDs use (other CRD checks reuse it). */
+export function kubernetesAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: true });
   ajv.addFormat("int32", {
     type: "number",
