@@ -64,6 +64,8 @@ export function clusterArgs(config: GkeGpuClusterConfig): ClusterArgs {
     enableShieldedNodes: true,
     releaseChannel: { channel: config.releaseChannel },
     ...(config.minMasterVersion ? { minMasterVersion: config.minMasterVersion } : {}),
+    // GKE's Gateway controller, for GKE Inference Gateway (a Gateway of class gke-l7-rilb).
+    ...(config.gatewayApi ? { gatewayApiConfig: { channel: "CHANNEL_STANDARD" } } : {}),
   };
 }
 

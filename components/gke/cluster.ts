@@ -22,7 +22,7 @@ import { gibInstallerDaemonSet } from "./gib";
 import { cloudNatSpecs, nodeServiceAccountSpec } from "./hardening";
 import { gkeKubeconfig } from "./kubeconfig";
 import { podNetworkObjects } from "./multinetwork";
-import { networkSpecs, podNetworkAttachments } from "./network-plan";
+import { networkSpecs, podNetworkAttachments, proxyOnlySubnetSpec } from "./network-plan";
 
 /** Where the GPU node pool's capacity comes from. */
 export interface GkeGpuCapacityArgs {
@@ -114,6 +114,15 @@ export interface GkeGpuClusterArgs {
    * Defaults to true.
    */
   cloudNat?: boolean;
+  /**
+   * Range of a proxy-only subnet (purpose `REGIONAL_MANAGED_PROXY`, role `ACTIVE`) to create in
+   * the primary network's region, where GKE's regional Gateway classes (`gke-l7-rilb`, the
+   * internal class GKE Inference Gateway uses) run their proxies. A VPC holds one active
+   * proxy-only subnet per region: leave unset when it has one. Defaults to none.
+   */
+  proxyOnlySubnetCidr?: string;
+  /** Turn on GKE's Gateway API controller (standard channel), which any `Gateway` needs. Defaults to false. */
+  gatewayApi?: boolean;
 }
 
 /**
@@ -146,6 +155,8 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
       (s) => new Subnetwork(s.name, s.args, { parent: this, dependsOn: networks }),
     );
     specs.firewalls.map((f) => new Firewall(f.name, f.args, { parent: this, dependsOn: networks }));
+    const proxySubnet = proxyOnlySubnetSpec(config);
+    if (proxySubnet) new Subnetwork(proxySubnet.name, proxySubnet.args, parent);
 
     // Nodes must not start before they can log, report and pull: their account holds its
     // role, and the NAT that carries their pulls exists.

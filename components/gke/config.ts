@@ -199,6 +199,8 @@ export const gkeGpuClusterSchema = z
       "list at least one CIDR allowed to reach the control plane (the range pulumi and kubectl run from)",
     ),
     cloudNat: z.boolean().default(true),
+    proxyOnlySubnetCidr: cidrField.optional(),
+    gatewayApi: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
     const issue = (path: (string | number)[], message: string) =>

@@ -32,6 +32,7 @@ export function a3UltraResourceNames(prefix: string) {
     gvnicFirewall: `${prefix}-gvnic-internal`,
     rdmaNetwork: `${prefix}-rdma-net`,
     rdmaSubnet: (i: number) => `${prefix}-rdma-sub-${i}`,
+    proxyOnlySubnet: `${prefix}-proxy-only`,
   };
 }
 
@@ -139,5 +140,29 @@ export function networkSpecs(config: GkeGpuClusterConfig): NetworkSpecs {
         },
       },
     ],
+  };
+}
+
+/**
+ * The proxy-only subnet a regional Envoy-based load balancer (GKE's `gke-l7-rilb` Gateway)
+ * needs in the primary network's region: purpose `REGIONAL_MANAGED_PROXY`, role `ACTIVE`.
+ * Undefined when `proxyOnlySubnetCidr` is unset (the VPC has one already, or no gateway).
+ */
+export function proxyOnlySubnetSpec(
+  config: GkeGpuClusterConfig,
+): GkeNamedArgs<SubnetworkArgs> | undefined {
+  if (!config.proxyOnlySubnetCidr) return undefined;
+  const name = a3UltraResourceNames(config.namePrefix).proxyOnlySubnet;
+  return {
+    name,
+    args: {
+      name,
+      project: config.project,
+      region: config.region,
+      network: config.primaryNetwork,
+      ipCidrRange: config.proxyOnlySubnetCidr,
+      purpose: "REGIONAL_MANAGED_PROXY",
+      role: "ACTIVE",
+    },
   };
 }
