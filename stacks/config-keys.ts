@@ -83,8 +83,21 @@ export const configKeys = {
     description:
       "KEDA chart version, installed when a server autoscales; empty = the pinned default.",
   },
+  gateway: {
+    type: "boolean",
+    default: true,
+    stack: "both",
+    description:
+      "Inference gateway in front of every model: an InferencePool and llm-d's endpoint picker (prefix-cache and queue-aware routing).",
+  },
 
   // -- homelab --
+  gatewayNodePort: {
+    type: "integer",
+    default: 30080,
+    stack: "homelab",
+    description: "Node port (30000-32767) the gateway answers on, on every node's LAN address.",
+  },
   sshUser: {
     type: "string",
     default: "ubuntu",
@@ -226,6 +239,20 @@ export const configKeys = {
   },
 
   // -- gke --
+  gatewayProxySubnetCidr: {
+    type: "string",
+    default: "192.168.0.0/23",
+    stack: "gke",
+    description:
+      "Range of the region's proxy-only subnet the internal gateway's load balancer runs in (the pods admit it).",
+  },
+  gatewayProxySubnetCreate: {
+    type: "boolean",
+    default: true,
+    stack: "gke",
+    description:
+      "Create that proxy-only subnet in the primary VPC; false when the VPC already has one in the region.",
+  },
   gcpProject: {
     type: "string",
     default: "",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseCidr } from "../components/gke/cidr";
 import { A3_ULTRA_LOCAL_SSDS } from "../components/gke/cluster-args";
 import { authorizedCidrsSchema, type GkeCapacityMode } from "../components/gke/config";
 import { ConfigError, type ConfigProblem, parseOrThrow } from "../components/validation";
@@ -56,6 +57,12 @@ export interface GkeSettings {
   kedaVersion: string;
   /** Enabled models only. */
   models: GkeModel[];
+  /** Put GKE Inference Gateway in front of the models. */
+  gateway: boolean;
+  /** The region's proxy-only subnet range. */
+  gatewayProxySubnetCidr: string;
+  /** Whether the stack creates that subnet. */
+  gatewayProxySubnetCreate: boolean;
 }
 
 /** A local SSD of the a3-ultragpu-8g, in bytes (375 GB each). */
@@ -130,6 +137,14 @@ const schema = z
         (v) => v === "" || isNimImageRef(v),
         "must be a NIM for LLMs image, nvcr.io/nim/<org>/<model>:<tag> (or empty for the pin)",
       ),
+    gateway: z.boolean(),
+    gatewayProxySubnetCidr: z
+      .string()
+      .refine(
+        (v) => typeof parseCidr(v) !== "string",
+        "must be an IPv4 CIDR such as 192.168.0.0/23 (a /23 or larger is what Google recommends for a proxy-only subnet)",
+      ),
+    gatewayProxySubnetCreate: z.boolean(),
   })
   .superRefine(
     (c, ctx) => {
@@ -254,6 +269,9 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
     lwsVersion: c.lwsVersion || versions.leaderWorkerSet,
     kedaVersion: raw.kedaVersion || versions.kedaChart,
     models,
+    gateway: c.gateway,
+    gatewayProxySubnetCidr: c.gatewayProxySubnetCidr,
+    gatewayProxySubnetCreate: c.gatewayProxySubnetCreate,
   };
   checkGkePlacement(settings);
   return settings;

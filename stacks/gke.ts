@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Keda } from "../components/autoscaling/keda";
+import { InferenceGateway } from "../components/gateway/gateway";
+import { gatewayServerOf, inferenceGatewayPlan } from "../components/gateway/plan";
 import { GkeGpuCluster } from "../components/gke/cluster";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { HuggingFaceToken } from "../components/model/components";
@@ -8,8 +10,9 @@ import { Monitoring } from "../components/monitoring/monitoring";
 import type { PodSecurityLevel } from "../components/namespace";
 import { VllmApiKey } from "../components/vllm/api-key";
 import { NgcCredentials } from "../components/vllm/ngc";
+import { vllmServerPlan } from "../components/vllm/plan";
 import { VllmServer } from "../components/vllm/server";
-import { chatCurl } from "./curl";
+import { chatCurl, gatewayCurl } from "./curl";
 import { gkeServerArgs, namespaceOf, PORT, TOKEN_SECRET } from "./gke-servers";
 import { gkeSettings } from "./gke-settings";
 import { workloadNamespace } from "./namespaces";
@@ -38,6 +41,10 @@ export function gke() {
     masterAuthorizedCidrs: s.masterAuthorizedCidrs,
     gpuPool: { minNodes: 0, maxNodes: s.gpuNodeCount },
     capacity: { mode: s.capacityMode, reservation: s.reservation || undefined },
+    gatewayApi: s.gateway,
+    ...(s.gateway && s.gatewayProxySubnetCreate
+      ? { proxyOnlySubnetCidr: s.gatewayProxySubnetCidr }
+      : {}),
   });
   const provider = cluster.provider;
   const lws = new LeaderWorkerSetOperator("lws", { version: s.lwsVersion }, { provider });
@@ -76,7 +83,22 @@ export function gke() {
     ? [new Keda("keda", { version: s.kedaVersion }, { provider, dependsOn: [cluster] })]
     : [];
 
-  const models: Record<string, pulumi.Output<{ url: string; curl: string }>> = {};
+  // GKE Inference Gateway in front of every model, its pools built from the same plans as
+  // the servers (so each selects exactly that server's serving pods).
+  const gatewayPlan =
+    s.gateway && s.models.length > 0
+      ? inferenceGatewayPlan({
+          mode: "gke",
+          servers: s.models.map((m) =>
+            gatewayServerOf(vllmServerPlan(gkeServerArgs(s, m), m.name)),
+          ),
+          proxyOnlySubnetCidr: s.gatewayProxySubnetCidr,
+        })
+      : undefined;
+  const servers: VllmServer[] = [];
+  /** What the stack outputs per model: its in-cluster URL and curl lines. */
+  type ModelOutput = { url: string; curl: string; gatewayPath?: string; gatewayCurl?: string };
+  const models: Record<string, pulumi.Output<ModelOutput>> = {};
   for (const m of s.models) {
     const ns = namespaceOf(s, m);
     const { namespace, token, key } = inNamespace(ns);
@@ -96,18 +118,45 @@ export function gke() {
       // (admission rejects a missing one) and the gIB installer whose script they source.
       { provider, dependsOn: [cluster, lws, token, key, ...(ngc ? [ngc] : []), ...keda] },
     );
-    models[m.name] = pulumi.all([server.url, server.serviceName]).apply(([url, service]) => ({
-      url,
-      curl: chatCurl({
-        stack: pulumi.getStack(),
-        namespace: ns.name,
-        service,
-        port: PORT,
-        model: m.id,
-        // NIM takes no API key; its NetworkPolicy is the control.
-        ...(m.runtime === "nim" ? {} : { apiKeyOutput: "apiKey" }),
+    servers.push(server);
+    const keyOption = m.runtime === "nim" ? {} : { apiKeyOutput: "apiKey" };
+    const picker = gatewayPlan?.pickers.find((p) => p.target.name === m.name);
+    models[m.name] = pulumi.all([server.url, server.serviceName]).apply(
+      ([url, service]): ModelOutput => ({
+        url,
+        curl: chatCurl({
+          stack: pulumi.getStack(),
+          namespace: ns.name,
+          service,
+          port: PORT,
+          model: m.id,
+          // NIM takes no API key; its NetworkPolicy is the control.
+          ...keyOption,
+        }),
+        ...(picker && gatewayPlan?.gateway
+          ? {
+              gatewayPath: picker.basePath,
+              gatewayCurl: gatewayCurl({
+                model: m.id,
+                ...keyOption,
+                lookup: {
+                  stack: pulumi.getStack(),
+                  namespace: gatewayPlan.gateway.metadata.namespace,
+                  gateway: gatewayPlan.gateway.metadata.name,
+                  basePath: picker.basePath,
+                },
+              }),
+            }
+          : {}),
       }),
-    }));
+    );
+  }
+  if (gatewayPlan) {
+    // After the servers: their namespaces must exist.
+    new InferenceGateway("gateway", gatewayPlan.config, {
+      provider,
+      dependsOn: [cluster, ...servers],
+    });
   }
 
   // In-cluster Prometheus + Grafana, as in the home lab (one set of dashboards, rules and

@@ -82,6 +82,10 @@ export interface HomelabSettings {
   model: string;
   servedModelName: string;
   maxModelLen: number;
+  /** Put the inference gateway (standalone picker + Envoy) in front of the server. */
+  gateway: boolean;
+  /** Node port of the gateway. */
+  gatewayNodePort: number;
   /** Planner GPU type of the workers; undefined skips the memory check. */
   gpuType?: string;
   /** One GPU per DGX Spark: the tensor-parallel size is the number of workers. */
@@ -181,6 +185,12 @@ const schema = z
     modelCachePath: z.string(),
     modelCacheStorageClass: z.string(),
     modelCacheSize: z.string(),
+    gateway: z.boolean(),
+    gatewayNodePort: z
+      .number()
+      .int()
+      .min(30000, "must be in Kubernetes' NodePort range 30000-32767")
+      .max(32767, "must be in Kubernetes' NodePort range 30000-32767"),
   })
   .superRefine(
     (c, ctx) => {
@@ -281,6 +291,8 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
     model: c.model,
     servedModelName: c.servedModelName || c.model,
     maxModelLen: c.maxModelLen,
+    gateway: c.gateway,
+    gatewayNodePort: c.gatewayNodePort,
     ...(c.gpuType ? { gpuType: c.gpuType } : {}),
     tensorParallel: workers.length,
     modelCache,

@@ -1,6 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Keda } from "../components/autoscaling/keda";
+import { InferenceGateway } from "../components/gateway/gateway";
+import { gatewayServerOf } from "../components/gateway/plan";
 import { GpuOperator } from "../components/gpu-operator/operator";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { MicroK8sCluster } from "../components/microk8s/cluster";
@@ -13,8 +15,9 @@ import { NfsExport } from "../components/nfs/export";
 import { VllmApiKey } from "../components/vllm/api-key";
 import { DEFAULT_API_KEY_SECRET, type VllmServerArgs } from "../components/vllm/args";
 import { NgcCredentials } from "../components/vllm/ngc";
+import { vllmServerPlan } from "../components/vllm/plan";
 import { VllmServer } from "../components/vllm/server";
-import { chatCurl } from "./curl";
+import { chatCurl, gatewayCurl } from "./curl";
 import { type HomelabSettings, homelabSettings } from "./homelab-settings";
 import { podSecurityFor, workloadNamespace } from "./namespaces";
 import { requireNgcApiKey } from "./ngc-key";
@@ -239,10 +242,24 @@ export function homelab() {
   const keda = s.autoscaling
     ? [new Keda("keda", { version: s.kedaVersion }, inCluster), ...(monitoring ? [monitoring] : [])]
     : [];
-  const server = new VllmServer("vllm", homelabServer(s, modelCache), {
+  const serverArgs = homelabServer(s, modelCache);
+  const server = new VllmServer("vllm", serverArgs, {
     provider,
     dependsOn: [gpuOperator, lws, token, apiKey, ...ngc, ...cacheDeps, ...keda],
   });
+  // The one entry point on the LAN: the picker's standalone Envoy on a NodePort, its pool
+  // built from the same plan as the server (so it selects exactly the serving pod).
+  const gatewayUrl = `http://${s.controller.host}:${s.gatewayNodePort}/v1`;
+  if (s.gateway) {
+    new InferenceGateway(
+      "gateway",
+      {
+        mode: "standalone",
+        servers: [gatewayServerOf(vllmServerPlan(serverArgs, "vllm"), s.gatewayNodePort)],
+      },
+      { provider, dependsOn: [namespace] },
+    );
+  }
 
   return {
     kubeconfig: cluster.kubeconfig,
@@ -259,6 +276,16 @@ export function homelab() {
         ...(s.runtime === "nim" ? {} : { apiKeyOutput: "apiKey" }),
       }),
     ),
+    ...(s.gateway
+      ? {
+          gatewayUrl,
+          gatewayCurl: gatewayCurl({
+            baseUrl: gatewayUrl,
+            model: s.servedModelName,
+            ...(s.runtime === "nim" ? {} : { apiKeyOutput: "apiKey" }),
+          }),
+        }
+      : {}),
     apiKey: apiKey.apiKey,
     ...(monitoring
       ? {

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { checkPromql } from "../../components/monitoring/promql";
-import { expectValidManifest } from "../support/k8s-schema";
+import { GATEWAY_KINDS, validateGatewayObject } from "../support/gateway-schema";
 
 const root = path.join(__dirname, "..", "..");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-stacks-"));
@@ -112,8 +112,29 @@ describe.each(["homelab", "gke"])("plan %s (shipped example)", (stack) => {
     expect(files.length).toBeGreaterThan(4);
     for (const file of files) {
       const object = parse(fs.readFileSync(file, "utf8"));
-      if (object.apiVersion === "networking.gke.io/v1") continue; // checked in test/gke
-      expectValidManifest(object);
+      const key = `${object.apiVersion}/${object.kind}`;
+      // GKE's multi-networking objects are checked in test/gke; its gateway policies here.
+      if (object.apiVersion === "networking.gke.io/v1" && !GATEWAY_KINDS.has(key)) continue;
+      expect(validateGatewayObject(object), path.basename(file)).toEqual([]);
+    }
+  });
+
+  it("puts a gateway in front of every server: a pool selecting exactly its Service's pods", () => {
+    const objects = filesUnder(path.join(runs[stack].out, "manifests")).map((f) =>
+      parse(fs.readFileSync(f, "utf8")),
+    );
+    const services = objects.filter((o) => o.kind === "Service" && /-api$/.test(o.metadata.name));
+    const pools = objects.filter((o) => o.kind === "InferencePool");
+    expect(services.length).toBeGreaterThan(0);
+    expect(pools).toHaveLength(services.length);
+    for (const svc of services) {
+      const pool = pools.find(
+        (p) =>
+          p.metadata.namespace === svc.metadata.namespace &&
+          p.metadata.name === svc.metadata.name.replace(/-api$/, "-pool"),
+      );
+      expect(pool?.spec.selector.matchLabels, svc.metadata.name).toEqual(svc.spec.selector);
+      expect(pool?.spec.targetPorts).toEqual([{ number: svc.spec.ports[0].port }]);
     }
   });
 });
@@ -268,10 +289,11 @@ describe("plan gke with nimEnabled (NGC key in clear in the stack file)", () => 
     expect(runs.nim.code).toBe(0);
     for (const file of filesUnder(path.join(runs.nim.out, "manifests"))) {
       const object = parse(fs.readFileSync(file, "utf8"));
-      if (object.apiVersion === "networking.gke.io/v1") continue;
+      const key = `${object.apiVersion}/${object.kind}`;
+      if (object.apiVersion === "networking.gke.io/v1" && !GATEWAY_KINDS.has(key)) continue;
       // A Secret whose whole stringData is secret prints as one placeholder: check the rest.
       if (object.kind === "Secret" && object.stringData === "[secret]") delete object.stringData;
-      expectValidManifest(object);
+      expect(validateGatewayObject(object), path.basename(file)).toEqual([]);
     }
   });
 
