@@ -36,6 +36,9 @@ export const FAKE_CA_CERTIFICATE = Buffer.from(
 /** The GKE control-plane address `plan` reports (TEST-NET-3, never routable). */
 export const FAKE_GKE_ENDPOINT = "203.0.113.10";
 
+/** The control plane's internal address `plan` reports (a PSC cluster's, in the node subnet). */
+export const FAKE_GKE_PRIVATE_ENDPOINT = "10.128.0.2";
+
 /** The project id used where a GCP resource or invoke names none. */
 export const FAKE_GCP_PROJECT = "plan-project";
 
@@ -130,6 +133,10 @@ const BY_TYPE: Record<string, Fabricator> = {
       project: gcpProject(inputs),
       location,
       endpoint: FAKE_GKE_ENDPOINT,
+      privateClusterConfig: {
+        ...(inputs.privateClusterConfig as State | undefined),
+        privateEndpoint: FAKE_GKE_PRIVATE_ENDPOINT,
+      },
       masterVersion: "1.33.5-gke.1000000",
       masterAuth: {
         ...(inputs.masterAuth as State | undefined),

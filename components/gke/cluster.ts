@@ -22,7 +22,13 @@ import { gibInstallerDaemonSet } from "./gib";
 import { cloudNatSpecs, nodeServiceAccountSpec } from "./hardening";
 import { gkeKubeconfig } from "./kubeconfig";
 import { podNetworkObjects } from "./multinetwork";
-import { networkSpecs, podNetworkAttachments, proxyOnlySubnetSpec } from "./network-plan";
+import {
+  controlPlaneSourceRange,
+  controlPlaneWebhookFirewall,
+  networkSpecs,
+  podNetworkAttachments,
+  proxyOnlySubnetSpec,
+} from "./network-plan";
 
 /** Where the GPU node pool's capacity comes from. */
 export interface GkeGpuCapacityArgs {
@@ -193,6 +199,14 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
       parent: this,
       dependsOn: nodesNeed,
     });
+    // Webhooks on ports other than 443/10250 are unreachable from the control plane of a
+    // private-node cluster without this rule (see controlPlaneWebhookFirewall).
+    const webhooks = controlPlaneWebhookFirewall(
+      config,
+      cluster.privateClusterConfig.apply((p) => controlPlaneSourceRange(p ?? {})),
+      account.email,
+    );
+    const webhookFirewall = new Firewall(webhooks.name, webhooks.args, parent);
     const gpu = gpuPoolArgs(config);
     const gpuPool = new NodePool(gpu.name as string, gpu, {
       parent: this,
@@ -218,7 +232,8 @@ export class GkeGpuCluster extends pulumi.ComponentResource {
     this.provider = new Provider(
       `${name}-k8s`,
       { kubeconfig: this.kubeconfig },
-      { parent: this, dependsOn: [systemPool, gpuPool] },
+      // In-cluster objects (LeaderWorkerSets above all) wait for the webhook rule too.
+      { parent: this, dependsOn: [systemPool, gpuPool, webhookFirewall] },
     );
     const inCluster = { parent: this, provider: this.provider };
 

@@ -1,6 +1,7 @@
 import type { FirewallArgs } from "@pulumi/gcp/compute/firewall";
 import type { NetworkArgs } from "@pulumi/gcp/compute/network";
 import type { SubnetworkArgs } from "@pulumi/gcp/compute/subnetwork";
+import type { Input } from "@pulumi/pulumi";
 import { splitCidr } from "./cidr";
 import type { GkeGpuClusterConfig } from "./config";
 import { A3_ULTRA_RDMA_NICS, a3UltraPodNetworks, type PodNetwork } from "./networks";
@@ -30,6 +31,7 @@ export function a3UltraResourceNames(prefix: string) {
     gvnicNetwork: `${prefix}-gvnic-net`,
     gvnicSubnet: `${prefix}-gvnic-sub`,
     gvnicFirewall: `${prefix}-gvnic-internal`,
+    webhookFirewall: `${prefix}-cp-webhooks`,
     rdmaNetwork: `${prefix}-rdma-net`,
     rdmaSubnet: (i: number) => `${prefix}-rdma-sub-${i}`,
     proxyOnlySubnet: `${prefix}-proxy-only`,
@@ -163,6 +165,74 @@ export function proxyOnlySubnetSpec(
       ipCidrRange: config.proxyOnlySubnetCidr,
       purpose: "REGIONAL_MANAGED_PROXY",
       role: "ACTIVE",
+    },
+  };
+}
+
+/**
+ * Pod ports the control plane must reach for admission webhooks beyond the 443 and 10250
+ * that GKE's own `gke-<cluster>-<hash>-master` rule opens on private-node clusters: the
+ * LeaderWorkerSet controller's webhook, which chart `lws` v0.10.0 serves on 9443 and
+ * hard-codes (`charts/lws/templates/webhook/service.yaml`: `targetPort: 9443`). The other
+ * webhooks the GKE stack installs already listen on 10250: KEDA's (moved there in
+ * components/autoscaling/plan.ts) and kube-prometheus-stack 88.5.3's operator and admission
+ * webhook (`prometheusOperator.tls.internalPort` and
+ * `prometheusOperator.admissionWebhooks.deployment.tls.internalPort`: 10250).
+ */
+export const CONTROL_PLANE_WEBHOOK_PORTS: readonly number[] = [9443];
+
+/** The parts of the cluster's `privateClusterConfig` output that locate its control plane. */
+export interface ControlPlaneAddresses {
+  /** The hosted control-plane range; set only on VPC-peering private clusters. */
+  masterIpv4CidrBlock?: string;
+  /** The control plane's internal address (on a Private Service Connect cluster: in the node subnet). */
+  privateEndpoint?: string;
+}
+
+/**
+ * The source range of control-plane-to-node traffic, read from the created cluster: the
+ * master CIDR on a VPC-peering cluster (the source of GKE's own `-master` rule), else the
+ * control plane's internal endpoint as a /32 — this cluster is a Private Service Connect
+ * cluster without `masterIpv4CidrBlock`. Throws when GKE reported neither, rather than
+ * writing a rule with no source (which GCP would read as "from anywhere" for target rules).
+ */
+export function controlPlaneSourceRange(addresses: ControlPlaneAddresses): string {
+  if (addresses.masterIpv4CidrBlock) return addresses.masterIpv4CidrBlock;
+  if (addresses.privateEndpoint) return `${addresses.privateEndpoint}/32`;
+  throw new Error(
+    "the GKE cluster reported neither privateClusterConfig.masterIpv4CidrBlock nor privateEndpoint",
+  );
+}
+
+/**
+ * The ingress rule that lets the control plane call the webhooks of
+ * {@link CONTROL_PLANE_WEBHOOK_PORTS} on pods of private nodes. GKE documents that with
+ * private nodes the control plane reaches nodes and pods only on TCP 443 and 10250 (its
+ * automatically created `-master` rule; https://cloud.google.com/kubernetes-engine/docs/concepts/firewall-rules)
+ * and that any other webhook port needs a rule of the same shape: the cluster's VPC, source
+ * the control-plane range, the webhook's TCP port, the nodes as target
+ * (https://cloud.google.com/service-mesh/docs/private-cluster-open-port; kedacore/keda#1642).
+ * Without it the LWS webhook (`failurePolicy: Fail`) rejects every LeaderWorkerSet. Least
+ * privilege: only these ports, only from the control plane, only to VMs running as this
+ * cluster's node service account (both node pools, where the controller may be scheduled).
+ */
+export function controlPlaneWebhookFirewall(
+  config: GkeGpuClusterConfig,
+  sourceRange: Input<string>,
+  nodeServiceAccount: Input<string>,
+): GkeNamedArgs<FirewallArgs> {
+  const name = a3UltraResourceNames(config.namePrefix).webhookFirewall;
+  return {
+    name,
+    args: {
+      name,
+      project: config.project,
+      network: config.primaryNetwork,
+      description: "GKE control plane to admission webhooks on private nodes",
+      direction: "INGRESS",
+      sourceRanges: [sourceRange],
+      targetServiceAccounts: [nodeServiceAccount],
+      allows: [{ protocol: "tcp", ports: CONTROL_PLANE_WEBHOOK_PORTS.map(String) }],
     },
   };
 }

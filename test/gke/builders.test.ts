@@ -14,7 +14,13 @@ import {
   nodeServiceAccountSpec,
 } from "../../components/gke/hardening";
 import { gkeKubeconfig } from "../../components/gke/kubeconfig";
-import { networkSpecs, podNetworkAttachments } from "../../components/gke/network-plan";
+import {
+  CONTROL_PLANE_WEBHOOK_PORTS,
+  controlPlaneSourceRange,
+  controlPlaneWebhookFirewall,
+  networkSpecs,
+  podNetworkAttachments,
+} from "../../components/gke/network-plan";
 import { a3UltraPodNetworks } from "../../components/gke/networks";
 
 const base = {
@@ -76,6 +82,54 @@ describe("networkSpecs", () => {
       firewalls: [],
     });
     expect(podNetworkAttachments(config({ networking: "auto" }))).toEqual([]);
+  });
+});
+
+describe("controlPlaneWebhookFirewall (webhooks on private nodes)", () => {
+  it("opens only the webhook ports, only from the control plane, only to the node account", () => {
+    const fw = controlPlaneWebhookFirewall(
+      config({ primaryNetwork: "prod-vpc" }),
+      "10.132.0.2/32",
+      "llm-nodes@llm-serving-prod.iam.gserviceaccount.com",
+    );
+    expect(fw.name).toBe("llm-cp-webhooks");
+    expect(fw.args).toMatchObject({
+      name: "llm-cp-webhooks",
+      project: "llm-serving-prod",
+      network: "prod-vpc",
+      direction: "INGRESS",
+      sourceRanges: ["10.132.0.2/32"],
+      targetServiceAccounts: ["llm-nodes@llm-serving-prod.iam.gserviceaccount.com"],
+      allows: [{ protocol: "tcp", ports: ["9443"] }],
+    });
+    // No tag-based targets or sources that would widen the rule.
+    expect(fw.args.targetTags).toBeUndefined();
+    expect(fw.args.sourceTags).toBeUndefined();
+  });
+
+  it("covers the LWS webhook port and none GKE's own rule already opens", () => {
+    expect(CONTROL_PLANE_WEBHOOK_PORTS).toContain(9443);
+    for (const open of [443, 10250]) expect(CONTROL_PLANE_WEBHOOK_PORTS).not.toContain(open);
+  });
+
+  it("takes the master CIDR of a peering cluster, else the PSC endpoint as a /32", () => {
+    expect(controlPlaneSourceRange({ masterIpv4CidrBlock: "172.16.0.0/28" })).toBe("172.16.0.0/28");
+    expect(
+      controlPlaneSourceRange({
+        masterIpv4CidrBlock: "172.16.0.32/28",
+        privateEndpoint: "172.16.0.34",
+      }),
+    ).toBe("172.16.0.32/28");
+    expect(
+      controlPlaneSourceRange({ masterIpv4CidrBlock: "", privateEndpoint: "10.132.0.2" }),
+    ).toBe("10.132.0.2/32");
+  });
+
+  it("refuses to build a rule without a source (GCP would read it as from anywhere)", () => {
+    expect(() => controlPlaneSourceRange({})).toThrow(/masterIpv4CidrBlock nor privateEndpoint/);
+    expect(() =>
+      controlPlaneSourceRange({ masterIpv4CidrBlock: "", privateEndpoint: "" }),
+    ).toThrow();
   });
 });
 

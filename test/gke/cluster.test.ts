@@ -33,7 +33,15 @@ beforeAll(async () => {
     // What GKE returns for a created cluster (echoed inputs lack them).
     state: (type, _name, inputs) =>
       type === "gcp:container/cluster:Cluster"
-        ? { ...inputs, endpoint: "34.1.2.3", masterAuth: { clusterCaCertificate: "Q0E=" } }
+        ? {
+            ...inputs,
+            endpoint: "34.1.2.3",
+            masterAuth: { clusterCaCertificate: "Q0E=" },
+            privateClusterConfig: {
+              ...(inputs.privateClusterConfig as object),
+              privateEndpoint: "10.132.0.2",
+            },
+          }
         : type === "gcp:serviceaccount/account:Account"
           ? { ...inputs, email: `${inputs.accountId}@${inputs.project}.iam.gserviceaccount.com` }
           : inputs,
@@ -208,6 +216,25 @@ describe("hardening under mocks", () => {
       });
     }
     expect(ofType("resv", "gcp:container/cluster:Cluster")[0]?.dependencies).toContain(grant);
+  });
+
+  it("opens the webhook ports from the control plane to the nodes before anything in-cluster", () => {
+    const fw = ofType("resv", "gcp:compute/firewall:Firewall").find(
+      (r) => r.inputs.name === "resv-cp-webhooks",
+    );
+    expect(fw?.inputs).toMatchObject({
+      network: "default",
+      direction: "INGRESS",
+      sourceRanges: ["10.132.0.2/32"],
+      targetServiceAccounts: ["resv-nodes@llm-serving-prod.iam.gserviceaccount.com"],
+      allows: [{ protocol: "tcp", ports: ["9443"] }],
+    });
+    const provider = ofType("resv", "pulumi:providers:kubernetes")[0];
+    expect(provider?.dependencies).toContain(fw?.urn);
+    // Automated networking creates no VPCs, but the webhook rule all the same.
+    expect(ofType("auto", "gcp:compute/firewall:Firewall").map((r) => r.inputs.name)).toEqual([
+      "auto-cp-webhooks",
+    ]);
   });
 
   it("exports the node account's email", async () => {
