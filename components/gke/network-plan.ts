@@ -208,11 +208,12 @@ export function controlPlaneSourceRange(addresses: ControlPlaneAddresses): strin
  * The ingress rule that lets the control plane call the webhooks of
  * {@link CONTROL_PLANE_WEBHOOK_PORTS} on pods of private nodes. GKE documents that with
  * private nodes the control plane reaches nodes and pods only on TCP 443 and 10250 (its
- * automatically created `-master` rule; https://cloud.google.com/kubernetes-engine/docs/concepts/firewall-rules)
- * and that any other webhook port needs a rule of the same shape: the cluster's VPC, source
- * the control-plane range, the webhook's TCP port, the nodes as target
+ * automatically created `-master` rule; https://cloud.google.com/kubernetes-engine/docs/concepts/firewall-rules);
+ * Google's own guide for a webhook on another port adds a rule of the same shape: the
+ * cluster's VPC, source the control-plane range, the webhook's TCP port, the nodes as target
  * (https://cloud.google.com/service-mesh/docs/private-cluster-open-port; kedacore/keda#1642).
- * Without it the LWS webhook (`failurePolicy: Fail`) rejects every LeaderWorkerSet. Least
+ * Without it the LWS webhooks (all `failurePolicy: Fail` in chart v0.10.0
+ * `templates/webhook/webhook.yaml`) reject every LeaderWorkerSet. Least
  * privilege: only these ports, only from the control plane, only to VMs running as this
  * cluster's node service account (both node pools, where the controller may be scheduled).
  */
