@@ -6,6 +6,7 @@
 export * from "./autoscaling";
 export * from "./benchmark";
 export * from "./gateway";
+export * from "./coldstart";
 export * from "./gke/cluster";
 export * from "./gke/cluster-args";
 export * from "./gke/config";

@@ -69,6 +69,13 @@ export const configKeys = {
     stack: "both",
     description: "LeaderWorkerSet controller version; empty = the pinned default.",
   },
+  modelStore: {
+    type: "string",
+    default: "",
+    stack: "both",
+    description:
+      "Where the (multi-node) model's weights come from: hub (vLLM downloads on every start), cache (home lab: a prefetch Job fills the model cache) or bucket (GKE: a prefetch Job fills a Cloud Storage bucket, vLLM streams it); empty = cache / bucket.",
+  },
   monitoring: {
     type: "boolean",
     default: true,
@@ -237,6 +244,13 @@ export const configKeys = {
     description:
       "Autoscaling of the model server (KEDA, on its request queue): maxReplicas, minReplicas, queueDepth, kvCacheUsage, cooldownSeconds, …; {} = one fixed replica.",
   },
+  prePullImages: {
+    type: "boolean",
+    default: true,
+    stack: "homelab",
+    description:
+      "Keep the vLLM image pulled on every GPU node (a DaemonSet), so a new pod never waits on the registry.",
+  },
 
   // -- gke --
   gatewayProxySubnetCidr: {
@@ -382,7 +396,21 @@ export const configKeys = {
     default: "1000G",
     stack: "gke",
     description:
-      "Local-SSD ephemeral storage each multi-node pod requests for the weights it downloads (model size + headroom).",
+      "Local-SSD ephemeral storage each multi-node pod requests for the weights it downloads (model size + headroom); unused with modelStore bucket.",
+  },
+  modelBucket: {
+    type: "string",
+    default: "",
+    stack: "gke",
+    description:
+      "Cloud Storage bucket of the model store (modelStore bucket); empty = <gcpProject>-<namePrefix>-models.",
+  },
+  gpuImageCacheDiskImage: {
+    type: "string",
+    default: "",
+    stack: "gke",
+    description:
+      "Disk image with the vLLM image preloaded (built with gke-disk-image-builder), attached to GPU nodes as a secondary boot disk: global/images/NAME; empty = pull from the registry.",
   },
   nimEnabled: {
     type: "boolean",

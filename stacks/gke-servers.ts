@@ -3,6 +3,8 @@
  * manifests those args render. The stack program creates exactly these servers, so the
  * check sees the placement the cluster will enforce.
  */
+import { MODEL_READER_KSA } from "../components/coldstart/gcs";
+import { startupAllowanceSeconds } from "../components/coldstart/store";
 import { A3_ULTRA_GPUS } from "../components/gke/cluster-args";
 import { a3UltraResourceNames } from "../components/gke/network-plan";
 import { checkGpuPlacement, gpuPodSets, placementFailures } from "../components/gke/placement";
@@ -27,10 +29,19 @@ export const TOKEN_SECRET = "hf-token";
 export const SHARED_NODE_GROUP = "shared-gpu-node";
 
 /**
- * Seconds the multi-node model may take to start: each node downloads the weights into its
- * own local-SSD emptyDir, and a 405B model in BF16 is about 810 GB.
+ * Seconds the multi-node model may take to start when its size is unknown to the planner:
+ * each node downloads the whole checkpoint, and a 405B model in BF16 is about 810 GB.
  */
 export const MULTI_NODE_STARTUP_SECONDS = 4 * 3600;
+
+/**
+ * The multi-node model's startup allowance for its load path (`startupAllowanceSeconds`):
+ * Llama 3.1 405B streamed from the bucket is 2 × 405 GB per node / 1 GB/s + 20 min ≈ 34 min;
+ * downloaded from the Hub, 2 × 810 GB / 100 MB/s + 20 min ≈ 4.8 h.
+ */
+export function multiNodeStartupSeconds(s: GkeSettings, m: GkeModel): number {
+  return startupAllowanceSeconds(s.modelStore, m.id, m.pipeline) ?? MULTI_NODE_STARTUP_SECONDS;
+}
 
 /**
  * Where a model runs: RDMA models (IPC_LOCK, host paths) in `<namespace>-rdma` at the
@@ -65,16 +76,25 @@ export function gkeServerArgs(s: GkeSettings, m: GkeModel): VllmServerArgs {
     },
     network: { profile: m.profile },
     ...(nim ? {} : { launcher: "mp" as const }),
-    // No model cache: vLLM's emptyDir, which a3-ultragpu-8g backs with 32 local SSDs
-    // (~12 TB). Persistent Disk does not attach to A3 Ultra VMs (Hyperdisk only), and a
-    // download per pod start is the price of not needing a shared filesystem. The multi-node
-    // pods request room for the weights, so none is placed where they cannot land.
-    ...(multiNode
+    // The multi-node model streams its weights from the stack's bucket (modelStore bucket,
+    // docs/gke.md "Model store"); the others, and `hub`, download into vLLM's emptyDir,
+    // which a3-ultragpu-8g backs with 32 local SSDs (~12 TB). Downloading pods request room
+    // for the weights, so none is placed where they cannot land.
+    ...(multiNode && s.modelStore === "bucket"
       ? {
-          startupTimeoutSeconds: MULTI_NODE_STARTUP_SECONDS,
-          resources: { ephemeralStorage: s.multiNodeModelStorage },
+          startupTimeoutSeconds: multiNodeStartupSeconds(s, m),
+          modelStore: {
+            kind: "bucket" as const,
+            bucket: s.modelBucket,
+            serviceAccountName: MODEL_READER_KSA,
+          },
         }
-      : {}),
+      : multiNode
+        ? {
+            startupTimeoutSeconds: multiNodeStartupSeconds(s, m),
+            resources: { ephemeralStorage: s.multiNodeModelStorage },
+          }
+        : {}),
     ...(partialNode ? { packGroup: SHARED_NODE_GROUP } : {}),
     // Model-specific NIMs download from NGC with the NGC key; only vLLM needs the HF token.
     ...(nim ? {} : { tokenSecret: { name: TOKEN_SECRET } }),

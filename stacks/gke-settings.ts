@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseCidr } from "../components/gke/cidr";
+import { defaultModelBucket } from "../components/coldstart/gcs";
 import { A3_ULTRA_LOCAL_SSDS } from "../components/gke/cluster-args";
 import { authorizedCidrsSchema, type GkeCapacityMode } from "../components/gke/config";
 import { ConfigError, type ConfigProblem, parseOrThrow } from "../components/validation";
@@ -48,6 +49,12 @@ export interface GkeSettings {
   masterAuthorizedCidrs: string[];
   /** Ephemeral storage each multi-node pod requests for the weights it downloads. */
   multiNodeModelStorage: string;
+  /** `bucket`: the multi-node model streams from a prefetched bucket; `hub`: each pod downloads. */
+  modelStore: "hub" | "bucket";
+  /** The model store's bucket (used with `bucket`). */
+  modelBucket: string;
+  /** Secondary boot disk image with the serving images, if any. */
+  gpuImageCacheDiskImage?: string;
   namespace: string;
   image: string;
   /** The NIM server's image (`nimImage`, else the pin). */
@@ -109,6 +116,21 @@ const schema = z
       return b !== undefined && b <= A3_ULTRA_LOCAL_SSDS * LOCAL_SSD_BYTES;
     }, `must be a size such as 1000G or 2Ti, at most the node's ${A3_ULTRA_LOCAL_SSDS} × 375 GB of local SSD`),
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label"),
+    modelStore: z.enum(["", "hub", "bucket"], {
+      message: "must be hub or bucket on GKE (empty = bucket)",
+    }),
+    modelBucket: z
+      .string()
+      .regex(
+        /^$|^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/,
+        "must be a bucket name: 3-63 lowercase letters, digits, - and _ (no dots)",
+      ),
+    gpuImageCacheDiskImage: z
+      .string()
+      .regex(
+        /^$|^(projects\/[a-z][-a-z0-9]{4,28}[a-z0-9]\/)?global\/images\/[a-z]([-a-z0-9]*[a-z0-9])?$/,
+        "must be global/images/NAME or projects/PROJECT/global/images/NAME (a disk image built with gke-disk-image-builder)",
+      ),
     vllmImage: z.string(),
     lwsVersion: z.string(),
     singleGpuEnabled: z.boolean(),
@@ -263,6 +285,9 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
     deletionProtection: c.deletionProtection,
     masterAuthorizedCidrs: c.masterAuthorizedCidrs,
     multiNodeModelStorage: c.multiNodeModelStorage,
+    modelStore: c.modelStore || "bucket",
+    modelBucket: c.modelBucket || defaultModelBucket(c.gcpProject, c.namePrefix),
+    ...(c.gpuImageCacheDiskImage ? { gpuImageCacheDiskImage: c.gpuImageCacheDiskImage } : {}),
     namespace: c.namespace,
     image: c.vllmImage || versions.vllmImage,
     nimImage: c.nimImage || versions.nimImage,

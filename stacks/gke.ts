@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Keda } from "../components/autoscaling/keda";
 import { InferenceGateway } from "../components/gateway/gateway";
 import { gatewayServerOf, inferenceGatewayPlan } from "../components/gateway/plan";
+import { GcsModelStore, ModelPrefetch } from "../components/coldstart/components";
 import { GkeGpuCluster } from "../components/gke/cluster";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { HuggingFaceToken } from "../components/model/components";
@@ -39,7 +40,11 @@ export function gke() {
     namePrefix: s.namePrefix,
     deletionProtection: s.deletionProtection,
     masterAuthorizedCidrs: s.masterAuthorizedCidrs,
-    gpuPool: { minNodes: 0, maxNodes: s.gpuNodeCount },
+    gpuPool: {
+      minNodes: 0,
+      maxNodes: s.gpuNodeCount,
+      imageCacheDiskImage: s.gpuImageCacheDiskImage,
+    },
     capacity: { mode: s.capacityMode, reservation: s.reservation || undefined },
     gatewayApi: s.gateway,
     ...(s.gateway && s.gatewayProxySubnetCreate
@@ -111,12 +116,42 @@ export function gke() {
             { provider, dependsOn: [namespace] },
           )
         : undefined;
+    const args = gkeServerArgs(s, m);
+    // One download per cluster: the bucket, its two grants, and the Job that fills it before
+    // the servers that stream from it start.
+    const storeDeps: pulumi.Resource[] = [];
+    if (args.modelStore?.kind === "bucket") {
+      const store = new GcsModelStore(
+        `${m.name}-model-store`,
+        {
+          project: s.project,
+          region: s.region,
+          bucket: s.modelBucket,
+          namespace: ns.name,
+          readerServiceAccount: args.modelStore.serviceAccountName,
+        },
+        { providers: [provider], dependsOn: [namespace] },
+      );
+      const prefetch = new ModelPrefetch(
+        `${m.name}-prefetch`,
+        {
+          namespace: ns.name,
+          modelId: m.id,
+          image: s.image,
+          bucket: s.modelBucket,
+          serviceAccountName: store.writerServiceAccount,
+          tokenSecret: { name: TOKEN_SECRET },
+        },
+        { provider, dependsOn: [store.writeGrant, token] },
+      );
+      storeDeps.push(store.readGrant, prefetch);
+    }
     const server = new VllmServer(
       m.name,
-      gkeServerArgs(s, m),
+      args,
       // The cluster component's children include the Network objects the RDMA pods name
       // (admission rejects a missing one) and the gIB installer whose script they source.
-      { provider, dependsOn: [cluster, lws, token, key, ...(ngc ? [ngc] : []), ...keda] },
+      { provider, dependsOn: [cluster, lws, token, key, ...(ngc ? [ngc] : []), ...keda, ...storeDeps] },
     );
     servers.push(server);
     const keyOption = m.runtime === "nim" ? {} : { apiKeyOutput: "apiKey" };

@@ -94,6 +94,10 @@ export interface HomelabSettings {
     | { kind: "nfs"; server: string; path: string }
     | { kind: "hostPath"; path: string }
     | { kind: "pvc"; storageClass: string; size: string };
+  /** `cache`: a prefetch Job fills the shared cache before vLLM starts; `hub`: vLLM downloads. */
+  modelStore: "hub" | "cache";
+  /** Keep the vLLM image pulled on every GPU node. */
+  prePullImages: boolean;
 }
 
 const notEmpty = (hint: string) => z.string().min(1, `required for the homelab stack: ${hint}`);
@@ -191,6 +195,10 @@ const schema = z
       .int()
       .min(30000, "must be in Kubernetes' NodePort range 30000-32767")
       .max(32767, "must be in Kubernetes' NodePort range 30000-32767"),
+    modelStore: z.enum(["", "hub", "cache"], {
+      message: "must be hub or cache in the home lab (empty = cache)",
+    }),
+    prePullImages: z.boolean(),
   })
   .superRefine(
     (c, ctx) => {
@@ -233,6 +241,14 @@ const schema = z
       const pathProblem = c.modelCache === "pvc" ? undefined : systemPathProblem(c.modelCachePath);
       if (pathProblem) {
         ctx.addIssue({ code: "custom", path: ["modelCachePath"], message: pathProblem });
+      }
+      if (c.modelStore !== "hub" && c.modelCache === "hostPath") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["modelStore"],
+          message:
+            "a prefetched cache must be shared by every node, and hostPath is per node: set modelCache nfs or pvc, or modelStore hub",
+        });
       }
       if (c.modelCache === "pvc" && c.modelCacheStorageClass === "") {
         ctx.addIssue({
@@ -296,6 +312,8 @@ export function homelabSettings(raw: RawConfig): HomelabSettings {
     ...(c.gpuType ? { gpuType: c.gpuType } : {}),
     tensorParallel: workers.length,
     modelCache,
+    modelStore: c.modelStore || "cache",
+    prePullImages: c.prePullImages,
   };
 }
 

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Keda } from "../components/autoscaling/keda";
 import { InferenceGateway } from "../components/gateway/gateway";
 import { gatewayServerOf } from "../components/gateway/plan";
+import { ImagePrePull, ModelPrefetch } from "../components/coldstart/components";
 import { GpuOperator } from "../components/gpu-operator/operator";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { MicroK8sCluster } from "../components/microk8s/cluster";
@@ -27,6 +28,9 @@ import { readRawConfig } from "./raw-config";
 const PORT = 8000;
 /** The Secret the token lives in; the vLLM pods reference it by this name. */
 const TOKEN_SECRET = "hf-token";
+
+/** The GPU Operator's label on nodes with a working GPU. */
+const GPU_NODES = { "nvidia.com/gpu.present": "true" };
 
 /** The RoCE link's NCCL settings: one profile, applied identically to leader and workers. */
 export function homelabNetwork(s: HomelabSettings): NetworkArgs {
@@ -68,9 +72,10 @@ export function homelabServer(s: HomelabSettings, modelCache: ModelCacheArgs): V
     port: PORT,
     // The GPU Operator's RuntimeClass; its toolkit adds the `nvidia` containerd runtime.
     runtimeClassName: "nvidia",
-    nodeSelector: { "nvidia.com/gpu.present": "true" },
+    nodeSelector: GPU_NODES,
     gpuType: s.gpuType,
     ...(s.autoscaling ? { autoscaling: s.autoscaling } : {}),
+    ...(s.modelStore === "cache" ? { modelStore: { kind: "cache" as const } } : {}),
   };
 }
 
@@ -243,9 +248,39 @@ export function homelab() {
     ? [new Keda("keda", { version: s.kedaVersion }, inCluster), ...(monitoring ? [monitoring] : [])]
     : [];
   const serverArgs = homelabServer(s, modelCache);
+  // Keep the (tens of GB) serving image on every GPU node, pulled while the rest installs.
+  if (s.prePullImages) {
+    new ImagePrePull(
+      "image-prepull",
+      { namespace: s.namespace, images: [serverArgs.image ?? s.image], nodeSelector: GPU_NODES },
+      { provider, dependsOn: [namespace, gpuOperator] },
+    );
+  }
+  // One download into the shared cache, verified, before the LWS group starts: the two
+  // nodes never race on the same files, and vLLM starts with the Hub offline. (A NIM
+  // fetches its own weights from NGC into its cache: no prefetch.)
+  const prefetch =
+    serverArgs.modelStore?.kind === "cache"
+      ? [
+          new ModelPrefetch(
+            "model-prefetch",
+            {
+              namespace: s.namespace,
+              modelId: s.model,
+              image: s.image,
+              modelCache,
+              tokenSecret: { name: TOKEN_SECRET },
+              // Same architecture as the image the servers pull (and already pre-pulled there).
+              nodeSelector: GPU_NODES,
+            },
+            { provider, dependsOn: [token, gpuOperator, ...cacheDeps] },
+          ),
+        ]
+      : [];
+
   const server = new VllmServer("vllm", serverArgs, {
     provider,
-    dependsOn: [gpuOperator, lws, token, apiKey, ...ngc, ...cacheDeps, ...keda],
+    dependsOn: [gpuOperator, lws, token, apiKey, ...ngc, ...cacheDeps, ...keda, ...prefetch],
   });
   // The one entry point on the LAN: the picker's standalone Envoy on a NodePort, its pool
   // built from the same plan as the server (so it selects exactly the serving pod).

@@ -51,6 +51,8 @@ export function clusterArgs(config: GkeGpuClusterConfig): ClusterArgs {
     datapathProvider: "ADVANCED_DATAPATH",
     enableMultiNetworking: true,
     workloadIdentityConfig: { workloadPool: `${config.project}.svc.id.goog` },
+    // Cloud Storage FUSE CSI: the model-store prefetch Job writes the bucket through it.
+    addonsConfig: { gcsFuseCsiDriverConfig: { enabled: true } },
     // The public endpoint stays (pulumi and kubectl run from outside the VPC) but only the
     // authorized ranges reach it; the private endpoint needs no master CIDR on a PSC cluster.
     privateClusterConfig: { enablePrivateNodes: true, enablePrivateEndpoint: false },
@@ -171,6 +173,19 @@ export function capacityFields(config: GkeGpuClusterConfig): CapacityFields {
 }
 
 /**
+ * A secondary boot disk that preloads container images (GKE "Use secondary boot disks to
+ * preload data or container images": COS_CONTAINERD, image streaming configured, a disk
+ * image built beforehand; a new image means a new node pool), or nothing.
+ */
+function imageCache(diskImage: string | undefined) {
+  if (!diskImage) return {};
+  return {
+    gcfsConfig: { enabled: true },
+    secondaryBootDisks: [{ diskImage, mode: "CONTAINER_IMAGE_CACHE" }],
+  };
+}
+
+/**
  * The H200 pool: a3-ultragpu-8g with 8 × nvidia-h200-141gb and GKE-installed drivers, gVNIC,
  * all local SSDs as ephemeral storage, Hyperdisk Balanced boot disk, autoscaling from
  * `minNodes` (0 allowed) with location policy ANY, the capacity mode's fields, and either one
@@ -208,6 +223,7 @@ export function gpuPoolArgs(config: GkeGpuClusterConfig): NodePoolArgs {
       ],
       gvnic: { enabled: true },
       ephemeralStorageLocalSsdConfig: { localSsdCount: A3_ULTRA_LOCAL_SSDS },
+      ...imageCache(config.gpuPool.imageCacheDiskImage),
       ...capacity.nodeConfig,
     },
     networkConfig: {

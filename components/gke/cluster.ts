@@ -59,6 +59,14 @@ export interface GkeGpuPoolArgs {
   diskSizeGb?: number;
   /** GKE-managed NVIDIA driver: `LATEST` or `DEFAULT`. Defaults to `LATEST` (A3 Ultra needs R550+). */
   gpuDriverVersion?: string;
+  /**
+   * A disk image holding the serving images' layers (built beforehand with GKE's
+   * gke-disk-image-builder), attached to every GPU node as a secondary boot disk in
+   * `CONTAINER_IMAGE_CACHE` mode, with image streaming on as GKE requires for it:
+   * `global/images/NAME` or `projects/PROJECT/global/images/NAME`. Changing it replaces the
+   * pool. Defaults to none (nodes pull from the registry).
+   */
+  imageCacheDiskImage?: string;
 }
 
 /** The CPU node pool for system pods. */

@@ -117,6 +117,13 @@ const gpuPoolSchema = z.strictObject({
   gpuDriverVersion: z
     .enum(["LATEST", "DEFAULT"], { message: "must be LATEST or DEFAULT" })
     .default("LATEST"),
+  imageCacheDiskImage: z
+    .string()
+    .regex(
+      /^(projects\/[a-z][-a-z0-9]{4,28}[a-z0-9]\/)?global\/images\/[a-z]([-a-z0-9]*[a-z0-9])?$/,
+      "must be a disk image path: global/images/NAME or projects/PROJECT/global/images/NAME",
+    )
+    .optional(),
 });
 
 const systemPoolSchema = z.strictObject({

@@ -6,6 +6,12 @@
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import { z } from "zod";
 import {
+  type ModelStore,
+  modelStoreProblems,
+  resolveModelStore,
+  type VllmModelStoreArgs,
+} from "../coldstart/store";
+import {
   DEFAULT_MODEL_CACHE_MOUNT,
   MODEL_CACHE_VOLUME,
   type ModelCacheArgs,
@@ -188,6 +194,12 @@ export interface VllmServerArgs {
    * `/opt/nim/.cache`). Defaults to an emptyDir (downloads on every start).
    */
   modelCache?: ModelCacheArgs;
+  /**
+   * Where the weights come from: the Hub on every start (`hub`), a directory a prefetch Job
+   * filled in `modelCache` (`cache`), or a Cloud Storage bucket streamed by the Run:ai Model
+   * Streamer (`bucket`, with the service account allowed to read it). Defaults to `hub`.
+   */
+  modelStore?: VllmModelStoreArgs;
   /** Secret holding the Hugging Face token (`HF_TOKEN`). Defaults to none (public models only). */
   tokenSecret?: VllmTokenSecretArgs;
   /**
@@ -377,6 +389,7 @@ const schema = z
     network: networkArgsSchema.prefault({}),
     launcher: z.enum(VllmLauncher).optional(),
     modelCache: z.unknown().optional(),
+    modelStore: z.unknown().optional(),
     tokenSecret: z
       .object({
         name: dnsSubdomain,
@@ -533,6 +546,19 @@ const schema = z
           issue(problem.path, problem.message);
         }
       }
+      if (v.modelStore !== undefined) {
+        const extraArgs = (v.engine as { extraArgs?: unknown } | undefined)?.extraArgs;
+        for (const problem of modelStoreProblems(v.modelStore, extraArgs)) {
+          issue(problem.path.split("."), problem.message);
+        }
+        const kind = (v.modelStore as { kind?: unknown }).kind;
+        if (v.runtime === "nim" && kind !== undefined && kind !== "hub") {
+          issue(
+            ["modelStore"],
+            "a NIM fetches its own weights from NGC into its cache: modelStore applies to vLLM only, remove it",
+          );
+        }
+      }
       if (v.createNamespace === true && v.namespace === "default") {
         issue(
           ["namespace"],
@@ -593,6 +619,8 @@ export interface VllmServerConfig {
   launcher: VllmLauncher;
   /** The model cache volume and where `HF_HOME` (or `NIM_CACHE_PATH`) points. */
   modelCache: ModelCacheMount;
+  /** Where the weights come from. */
+  modelStore: ModelStore;
   /** Secret key holding the Hugging Face token, if any. */
   tokenSecret?: { name: string; key: string };
   /** Secret key holding the API key, if any. */
@@ -665,6 +693,7 @@ export function validateVllmServerArgs(
           mountPath: (v.modelCache as ModelCacheArgs).mountPath ?? cacheMount,
         })
       : { mountPath: cacheMount, volume: { name: MODEL_CACHE_VOLUME, emptyDir: {} } },
+    modelStore: resolveModelStore(v.modelStore as VllmModelStoreArgs | undefined),
     tokenSecret: v.tokenSecret,
     apiKeySecret: v.apiKeySecret,
     port: v.port,

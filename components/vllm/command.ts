@@ -10,6 +10,7 @@
  * difference is the word's type, never its text, so no config string can smuggle in `${…}`
  * or `$(…)`: config arrives as JSON, and JSON cannot build a `ShellVar`.
  */
+import { modelSource, storeServeArgs } from "../coldstart/store";
 import { NODE_ADDRESS_ENV } from "../nccl/profiles";
 import { MASTER_PORT, RAY_PORT, type VllmServerConfig } from "./args";
 
@@ -54,9 +55,12 @@ const VLLM_HOST_IP = new ShellVar("VLLM_HOST_IP");
 /** `vllm serve` arguments shared by every role: model, API, parallelism and engine options. */
 export function serveArgs(c: VllmServerConfig): string[] {
   const e = c.engine;
-  const args = [c.model.id, "--served-model-name", c.model.servedName];
+  const source = modelSource(c.modelStore, c.model, c.modelCache.mountPath);
+  const args = [source, "--served-model-name", c.model.servedName];
   args.push("--host", "0.0.0.0", "--port", String(c.port));
-  if (c.model.revision) args.push("--revision", c.model.revision);
+  // A prefetched store holds exactly one revision: its path names it.
+  if (c.model.revision && c.modelStore.kind === "hub") args.push("--revision", c.model.revision);
+  args.push(...storeServeArgs(c.modelStore, c.parallelism.tensor));
   if (c.parallelism.tensor > 1) args.push("--tensor-parallel-size", String(c.parallelism.tensor));
   if (c.parallelism.pipeline > 1) {
     args.push("--pipeline-parallel-size", String(c.parallelism.pipeline));

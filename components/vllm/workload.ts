@@ -11,6 +11,7 @@ import type { IPodTemplateSpec } from "kubernetes-models/v1/PodTemplateSpec";
 import type { IProbe } from "kubernetes-models/v1/Probe";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import type { IVolume } from "kubernetes-models/v1/Volume";
+import { storeEnv } from "../coldstart/store";
 import type { VllmServerConfig } from "./args";
 import { nimPassthrough, roleCommand, type VllmRole } from "./command";
 import { metricsPath, NIM_HEALTH, NIM_POD_SECURITY, nimEnv, VLLM_HEALTH } from "./nim";
@@ -113,7 +114,7 @@ function env(c: VllmServerConfig, role: VllmRole): IEnvVar[] {
       valueFrom: { secretKeyRef: { name: c.apiKeySecret.name, key: c.apiKeySecret.key } },
     });
   }
-  return [...vars, ...c.network.env];
+  return [...vars, ...storeEnv(c.modelStore), ...c.network.env];
 }
 
 function healthProbe(path: string, periodSeconds: number, failureThreshold: number): IProbe {
@@ -264,6 +265,11 @@ export function podSpec(c: VllmServerConfig, role: VllmRole): IPodSpec {
         : {}),
     // NIM images come from NGC's registry, which needs credentials.
     ...(c.nim ? { imagePullSecrets: [{ name: c.nim.imagePullSecret }] } : {}),
+    // The account Workload Identity lets read the model bucket; GKE's metadata server mints
+    // its Google token from the pod's identity, so no Kubernetes token is mounted for it.
+    ...(c.modelStore.serviceAccountName
+      ? { serviceAccountName: c.modelStore.serviceAccountName }
+      : {}),
     // vLLM never calls the Kubernetes API: a compromised server gets no token.
     automountServiceAccountToken: false,
     // The runtime's default seccomp filter. Kubernetes runs privileged containers (the home

@@ -70,11 +70,21 @@ describe("the example GKE config", () => {
     }
   });
 
-  it("requests local SSD for the weights on the multi-node pods only", () => {
-    for (const m of s.models) {
-      const plan = vllmServerPlan(gkeServerArgs(s, m), m.name);
-      const requests = JSON.stringify(plan.deployment ?? plan.leaderWorkerSet);
-      expect(requests.includes('"ephemeral-storage":"1000G"'), m.name).toBe(m.nodes > 1);
+  it("requests local SSD for the weights only where the multi-node pods download them (modelStore hub)", () => {
+    const hub = gkeSettings(
+      raw({ ...gke, multiNodeEnabled: true, gpuNodeCount: 3, modelStore: "hub" }),
+    );
+    for (const [settings, downloads] of [
+      [s, false],
+      [hub, true],
+    ] as const) {
+      for (const m of settings.models) {
+        const plan = vllmServerPlan(gkeServerArgs(settings, m), m.name);
+        const requests = JSON.stringify(plan.deployment ?? plan.leaderWorkerSet);
+        expect(requests.includes('"ephemeral-storage":"1000G"'), m.name).toBe(
+          downloads && m.nodes > 1,
+        );
+      }
     }
   });
 });

@@ -117,7 +117,10 @@ describe("homelabSettings", () => {
     "/dev",
   ])("refuses the system path %s as modelCachePath (nfs and hostPath)", (path) => {
     for (const modelCache of ["nfs", "hostPath"]) {
-      const p = problems(() => homelabSettings(raw({ ...lab, modelCache, modelCachePath: path })));
+      // modelStore hub: a prefetched (cache) store also refuses hostPath, by modelStore.
+      const p = problems(() =>
+        homelabSettings(raw({ ...lab, modelCache, modelCachePath: path, modelStore: "hub" })),
+      );
       expect(Object.keys(p)).toEqual(["modelCachePath"]);
       expect(p.modelCachePath).toMatch(/system directory/);
     }
