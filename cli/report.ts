@@ -3,8 +3,9 @@
  * and NCCL test logs → the seeds' table (Markdown), the numbers (`--json`), and a chart of
  * throughput against P95 latency (SVG and PNG).
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseColdStart } from "../components/benchmark/cold-start";
 import {
   markdownReport,
   type Report,
@@ -25,9 +26,11 @@ export const DEFAULT_REPORT_DIR = "llm-serving-report";
 /** The usage text. */
 export const REPORT_USAGE = `Usage: llm-serving report [--json] [--out DIR] PATH...
 
-Reads vllm bench serve result files (*.json) and NCCL test logs (*.log, *.txt) — files, or
-directories searched recursively — and writes report.md, report.json, chart.svg and
-chart.png (output tokens/s against P95 latency, one line per server) to DIR.
+Reads vllm bench serve result files (*.json), NCCL test logs (*.log, *.txt) and cold starts
+(NAME.pod.json from kubectl get pod NAME -o json, beside NAME.log from kubectl logs NAME -c
+vllm --timestamps) — files, or directories searched recursively — and writes report.md,
+report.json, chart.svg and chart.png (output tokens/s against P95 latency, one line per
+server) to DIR.
 
   --json       print {"runs": [...], "nccl": [...]} instead of the Markdown table
   --out DIR    where the files go (default: ${DEFAULT_REPORT_DIR})
@@ -51,11 +54,25 @@ function filesUnder(path: string): string[] {
  */
 export function collectReport(paths: string[]): Report {
   const report: Report = { runs: [], nccl: [] };
+  const coldStarts: Report["coldStarts"] = [];
   for (const path of paths) {
     const explicit = !statSync(path).isDirectory();
-    for (const file of filesUnder(path)) {
-      if (file.endsWith(".pytorch.json")) continue;
+    const files = filesUnder(path);
+    const podLogs = new Set(
+      files.filter((f) => f.endsWith(".pod.json")).map((f) => f.replace(/\.pod\.json$/, ".log")),
+    );
+    for (const file of files) {
+      if (file.endsWith(".pytorch.json") || podLogs.has(file)) continue;
       const text = readFileSync(file, "utf8");
+      if (file.endsWith(".pod.json")) {
+        const log = file.replace(/\.pod\.json$/, ".log");
+        try {
+          coldStarts.push(parseColdStart(text, existsSync(log) ? readFileSync(log, "utf8") : ""));
+        } catch (e) {
+          throw new Error(`${file}: ${(e as Error).message}`);
+        }
+        continue;
+      }
       if (file.endsWith(".json")) {
         try {
           report.runs.push(parseServingResult(text, file));
@@ -72,7 +89,7 @@ export function collectReport(paths: string[]): Report {
     }
   }
   report.runs = sortRuns(report.runs);
-  return report;
+  return coldStarts.length > 0 ? { ...report, coldStarts } : report;
 }
 
 /** Renders the SVG to PNG with resvg (prebuilt binaries from npm, system fonts). */
@@ -130,7 +147,7 @@ export async function runReport(argv: string[], out: ReportOutput): Promise<numb
   writeFileSync(join(dir, "chart.png"), svgToPng(svg));
   out.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : markdown);
   out.stderr.write(
-    `report: ${report.runs.length} serving runs, ${report.nccl.length} NCCL rows; wrote report.md, report.json, chart.svg, chart.png to ${dir}\n`,
+    `report: ${report.runs.length} serving runs, ${report.nccl.length} NCCL rows, ${report.coldStarts?.length ?? 0} cold starts; wrote report.md, report.json, chart.svg, chart.png to ${dir}\n`,
   );
   return 0;
 }

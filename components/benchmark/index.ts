@@ -4,6 +4,7 @@
  */
 export * from "./bandwidth";
 export * from "./benchmark";
+export * from "./cold-start";
 export * from "./nccl-test";
 export * from "./plan";
 export * from "./report";

@@ -3,12 +3,15 @@
  * (requests/s, output and total tokens/s, TTFT/TPOT/ITL/E2EL at P50/P95/P99), one row per
  * NCCL collective and size (algbw/busbw), and throughput against P95 latency as an SVG.
  */
+import { type ColdStart, coldStartTable } from "./cold-start";
 import type { NcclRow, Percentiles, ServingRun } from "./results";
 
 /** What `llm-serving report --json` prints. */
 export interface Report {
   runs: ServingRun[];
   nccl: NcclRow[];
+  /** One row per pod whose `<name>.pod.json` and `<name>.log` were given. */
+  coldStarts?: ColdStart[];
 }
 
 /** Runs in table order: by server, then concurrency (unlimited last). */
@@ -69,6 +72,7 @@ export function markdownReport(r: Report): string {
     }
     lines.push("");
   }
+  lines.push(...coldStartTable(r.coldStarts ?? []));
   return lines.length > 0 ? lines.join("\n") : "No results.\n";
 }
 
