@@ -5,8 +5,8 @@
 
 export * from "./autoscaling";
 export * from "./benchmark";
-export * from "./gateway";
 export * from "./coldstart";
+export * from "./gateway";
 export * from "./gke/cluster";
 export * from "./gke/cluster-args";
 export * from "./gke/config";

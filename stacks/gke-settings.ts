@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { parseCidr } from "../components/gke/cidr";
 import { defaultModelBucket } from "../components/coldstart/gcs";
+import { parseCidr } from "../components/gke/cidr";
 import { A3_ULTRA_LOCAL_SSDS } from "../components/gke/cluster-args";
 import { authorizedCidrsSchema, type GkeCapacityMode } from "../components/gke/config";
 import { ConfigError, type ConfigProblem, parseOrThrow } from "../components/validation";

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Keda } from "../components/autoscaling/keda";
+import { GcsModelStore, ModelPrefetch } from "../components/coldstart/components";
 import { InferenceGateway } from "../components/gateway/gateway";
 import { gatewayServerOf, inferenceGatewayPlan } from "../components/gateway/plan";
-import { GcsModelStore, ModelPrefetch } from "../components/coldstart/components";
 import { GkeGpuCluster } from "../components/gke/cluster";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { HuggingFaceToken } from "../components/model/components";
@@ -151,7 +151,10 @@ export function gke() {
       args,
       // The cluster component's children include the Network objects the RDMA pods name
       // (admission rejects a missing one) and the gIB installer whose script they source.
-      { provider, dependsOn: [cluster, lws, token, key, ...(ngc ? [ngc] : []), ...keda, ...storeDeps] },
+      {
+        provider,
+        dependsOn: [cluster, lws, token, key, ...(ngc ? [ngc] : []), ...keda, ...storeDeps],
+      },
     );
     servers.push(server);
     const keyOption = m.runtime === "nim" ? {} : { apiKeyOutput: "apiKey" };

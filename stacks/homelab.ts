@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Keda } from "../components/autoscaling/keda";
+import { ImagePrePull, ModelPrefetch } from "../components/coldstart/components";
 import { InferenceGateway } from "../components/gateway/gateway";
 import { gatewayServerOf } from "../components/gateway/plan";
-import { ImagePrePull, ModelPrefetch } from "../components/coldstart/components";
 import { GpuOperator } from "../components/gpu-operator/operator";
 import { LeaderWorkerSetOperator } from "../components/lws/operator";
 import { MicroK8sCluster } from "../components/microk8s/cluster";

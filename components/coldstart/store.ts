@@ -40,16 +40,14 @@ export interface VllmModelStoreArgs {
   concurrency?: number;
 }
 
-/** What the builders apply, per kind. */
-export interface ModelStore {
-  kind: ModelStoreKind;
-  bucket?: string;
-  serviceAccountName?: string;
-  concurrency?: number;
-}
+/** The validated store the builders apply. */
+export type ModelStore = VllmModelStoreArgs;
 
-/** Flags a `bucket` store sets itself; the same in `engine.extraArgs` would contradict it. */
-export const STORE_FLAGS = ["--load-format", "--model-loader-extra-config", "--revision"];
+/**
+ * Flags a `bucket` store sets itself; the same in `engine.extraArgs` would contradict it
+ * (`--revision` is refused for every server: the component sets it from `model.revision`).
+ */
+export const STORE_FLAGS = ["--load-format", "--model-loader-extra-config"];
 
 /** The store's root inside a model cache mounted at `mountPath`. */
 export function cacheStoreRoot(mountPath: string): string {

@@ -93,21 +93,24 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
   it("finds every exported component", () => {
     expect(Object.keys(schema.resources).sort()).toEqual(
       [
+        "GcsModelStore",
         "GkeGpuCluster",
         "GpuOperator",
         "HuggingFaceToken",
+        "ImagePrePull",
         "InferenceGateway",
         "Keda",
         "LeaderWorkerSetOperator",
         "MicroK8sCluster",
         "ModelCache",
+        "ModelPrefetch",
         "Monitoring",
         "NfsExport",
         "NgcCredentials",
         "VllmApiKey",
         "VllmBenchmark",
         "VllmServer",
-      ].map((n) => `${TOKEN}:${n}`),
+      ].map((n) => `$TOKEN:$n`),
     );
   });
 
@@ -115,13 +118,13 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
     for (const [token, resource] of Object.entries(schema.resources)) {
       expect(resource.isComponent, token).toBe(true);
       for (const [name, prop] of Object.entries(resource.inputProperties)) {
-        expect(prop.description, `${token}.${name}`).toBeTruthy();
+        expect(prop.description, `$token.$name`).toBeTruthy();
       }
     }
   });
 
   it("exposes the outputs other languages read", () => {
-    expect(Object.keys(schema.resources[`${TOKEN}:VllmServer`].properties).sort()).toEqual([
+    expect(Object.keys(schema.resources[`$TOKEN:VllmServer`].properties).sort()).toEqual([
       "namespace",
       "openaiBaseUrl",
       "port",
