@@ -101,6 +101,21 @@ describe("modelStore on VllmServer", () => {
         vllmServerPlan({ model: { id: "a/b" }, modelStore: { kind: "s3" } as never }, "c"),
       ),
     ).toEqual(["modelStore.kind: must be hub, cache or bucket"]);
+    expect(
+      problems(() =>
+        vllmServerPlan(
+          {
+            model: { id: "meta-llama/Llama-3.1-8B-Instruct" },
+            runtime: "nim",
+            image: "nvcr.io/nim/meta/llama-3.1-8b-instruct:1.8.4",
+            modelStore: { kind: "cache" },
+          },
+          "n",
+        ),
+      ),
+    ).toContain(
+      "modelStore: a NIM fetches its own weights from NGC into its cache: modelStore applies to vLLM only, remove it",
+    );
   });
 });
 
