@@ -110,7 +110,7 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
         "VllmApiKey",
         "VllmBenchmark",
         "VllmServer",
-      ].map((n) => `$TOKEN:$n`),
+      ].map((n) => `${TOKEN}:${n}`),
     );
   });
 
@@ -118,13 +118,13 @@ describe("provider/ launched as `pulumi package add` launches it", () => {
     for (const [token, resource] of Object.entries(schema.resources)) {
       expect(resource.isComponent, token).toBe(true);
       for (const [name, prop] of Object.entries(resource.inputProperties)) {
-        expect(prop.description, `$token.$name`).toBeTruthy();
+        expect(prop.description, `${token}.${name}`).toBeTruthy();
       }
     }
   });
 
   it("exposes the outputs other languages read", () => {
-    expect(Object.keys(schema.resources[`$TOKEN:VllmServer`].properties).sort()).toEqual([
+    expect(Object.keys(schema.resources[`${TOKEN}:VllmServer`].properties).sort()).toEqual([
       "namespace",
       "openaiBaseUrl",
       "port",
