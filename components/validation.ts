@@ -65,3 +65,18 @@ export const dnsLabelSchema = z
     /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
     "must be a DNS label: lowercase letters, digits and '-', at most 63 characters",
   );
+
+/**
+ * A container image pinned by tag or digest (`repo:1.2.3`, `repo@sha256:…`), never `latest`:
+ * a floating image changes under a running cluster at the next pull.
+ */
+export const pinnedImageSchema = z
+  .string()
+  .regex(/^\S+$/, "must be an image reference")
+  .refine(
+    (s) =>
+      /@sha256:[a-f0-9]{64}$/.test(s) ||
+      /:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(s.split("/").pop() ?? ""),
+    "pin the image by tag or digest",
+  )
+  .refine((s) => !s.endsWith(":latest"), "`latest` is not a pin: name a version");

@@ -8,7 +8,7 @@ import type { IDaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IToleration } from "kubernetes-models/v1/Toleration";
 import { z } from "zod";
-import { parseOrThrow } from "../validation";
+import { parseOrThrow, pinnedImageSchema } from "../validation";
 
 /** The pause image the DaemonSet idles in (registry.k8s.io, what the kubelet itself uses). */
 export const PAUSE_IMAGE = "registry.k8s.io/pause:3.10";
@@ -28,22 +28,11 @@ export interface ImagePrePullOptions {
   runtimeClassName?: string;
 }
 
-const pinned = z
-  .string()
-  .regex(/^\S+$/, "must be an image reference")
-  .refine(
-    (s) =>
-      /@sha256:[a-f0-9]{64}$/.test(s) ||
-      /:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(s.split("/").pop() ?? ""),
-    "pin the image by tag or digest",
-  )
-  .refine((s) => !s.endsWith(":latest"), "`latest` is not a pin: name a version");
-
 const schema = z
   .object({
     name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label"),
     namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label"),
-    images: z.array(pinned).min(1, "name at least one image"),
+    images: z.array(pinnedImageSchema).min(1, "name at least one image"),
     nodeSelector: z.record(z.string(), z.string()),
     tolerations: z.array(z.record(z.string(), z.unknown())).optional(),
     runtimeClassName: z.string().optional(),

@@ -26,7 +26,7 @@ import {
   resolvedNetworkProfile,
 } from "../nccl/profiles";
 import { GPU_NAMES, gpuByName } from "../planner/gpus";
-import { ConfigError, formatPath } from "../validation";
+import { ConfigError, formatPath, pinnedImageSchema } from "../validation";
 import { versions } from "../versions";
 import {
   initialReplicas,
@@ -346,17 +346,7 @@ const schema = z
       })
       .strict(),
     name: dnsLabel.max(40, "at most 40 characters (LWS builds pod names from it)").optional(),
-    image: z
-      .string()
-      .regex(/^\S+$/, "must be an image reference")
-      .refine(
-        (s) =>
-          /@sha256:[a-f0-9]{64}$/.test(s) ||
-          /:[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(s.split("/").pop() ?? ""),
-        "pin the image by tag or digest",
-      )
-      .refine((s) => !s.endsWith(":latest"), "`latest` is not a pin: name a version")
-      .optional(),
+    image: pinnedImageSchema.optional(),
     runtime: z.enum(ServingRuntime).optional(),
     nim: nimArgsSchema.optional(),
     parallelism: z
