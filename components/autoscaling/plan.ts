@@ -5,7 +5,7 @@
  */
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import { z } from "zod";
-import { type HelmValues, mergeHelmValues } from "../gpu-operator/merge";
+import { type HelmReleasePlan, type HelmValues, mergeHelmValues } from "../gpu-operator/merge";
 import { podSecurityNamespace } from "../namespace";
 import { dnsLabelSchema, parseOrThrow } from "../validation";
 import { versions } from "../versions";
@@ -62,16 +62,7 @@ export interface KedaPlan {
   /** The namespace. */
   namespace: INamespace;
   /** Arguments of the Helm release. */
-  release: {
-    name: string;
-    chart: string;
-    repositoryOpts: { repo: string };
-    version: string;
-    namespace: string;
-    values: HelmValues;
-    /** Seconds Helm waits for the operator, metrics server and webhooks. */
-    timeout: number;
-  };
+  release: HelmReleasePlan;
 }
 
 const argsSchema = z

@@ -2,6 +2,18 @@
 // biome-ignore lint/suspicious/noExplicitAny: a values tree is free-form YAML; callers index into it.
 export type HelmValues = { [key: string]: any };
 
+/** Arguments of a Helm release from a chart repository, as the install plans decide them. */
+export interface HelmReleasePlan {
+  name: string;
+  chart: string;
+  repositoryOpts: { repo: string };
+  version: string;
+  namespace: string;
+  values: HelmValues;
+  /** Seconds Helm waits for the release's workloads to become ready. */
+  timeout: number;
+}
+
 function isPlainObject(value: unknown): value is HelmValues {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { podSecurityNamespace } from "../namespace";
 import { dnsLabelSchema, parseOrThrow } from "../validation";
 import { versions } from "../versions";
-import { type HelmValues, mergeHelmValues } from "./merge";
+import { type HelmReleasePlan, type HelmValues, mergeHelmValues } from "./merge";
 import type { GpuOperatorArgs } from "./operator";
 import { GPU_OPERATOR_PRESETS, gpuOperatorPresetValues } from "./presets";
 
@@ -24,16 +24,7 @@ export interface GpuOperatorPlan {
   /** Extra objects in the namespace before the chart (GKE's ResourceQuota). */
   resourceQuotas: IResourceQuota[];
   /** Arguments for the Helm release. */
-  release: {
-    name: string;
-    chart: string;
-    repositoryOpts: { repo: string };
-    version: string;
-    namespace: string;
-    values: HelmValues;
-    /** Seconds Helm waits for the operator and NFD to become ready. */
-    timeout: number;
-  };
+  release: HelmReleasePlan;
 }
 
 /** Oldest chart whose device plugin (>= v0.17.4) does not crash on GB10 (DGX Spark). */

@@ -8,7 +8,7 @@ import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/mon
 import type { IConfigMap } from "kubernetes-models/v1/ConfigMap";
 import type { INamespace } from "kubernetes-models/v1/Namespace";
 import { z } from "zod";
-import { type HelmValues, mergeHelmValues } from "../gpu-operator/merge";
+import { type HelmReleasePlan, type HelmValues, mergeHelmValues } from "../gpu-operator/merge";
 import { podSecurityNamespace } from "../namespace";
 import { dnsLabelSchema, parseOrThrow } from "../validation";
 import { versions } from "../versions";
@@ -62,16 +62,7 @@ export interface MonitoringPlan {
   /** Name of the Secret holding Grafana's admin user and (generated) password. */
   adminSecretName: string;
   /** Arguments of the Helm release. */
-  release: {
-    name: string;
-    chart: string;
-    repositoryOpts: { repo: string };
-    version: string;
-    namespace: string;
-    values: HelmValues;
-    /** Seconds Helm waits for the operator, Prometheus and Grafana. */
-    timeout: number;
-  };
+  release: HelmReleasePlan;
   /** Grafana dashboards for the sidecar. */
   dashboards: IConfigMap[];
   /** One PodMonitor per server. */
