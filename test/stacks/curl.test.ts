@@ -3,20 +3,13 @@
  * it reads the key from the environment only, writes the kubeconfig 0600, and stays inert
  * whatever the names hold.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { API_KEY_VARIABLE, type ChatCurlArgs, chatCurl } from "../../stacks/curl";
+import { runWithStubs } from "../support/bash-stubs";
 
 const KEY = "k3yFromTheEnvironment0123456789";
 const KUBECONFIG = "apiVersion: v1\nkind: Config\n# plan-test-kubeconfig\n";
@@ -30,25 +23,8 @@ const STUBS: Record<string, string> = {
   sleep: ":",
 };
 
-function run(line: string, env: Record<string, string>, prepare?: (dir: string) => void) {
-  const dir = mkdtempSync(join(tmpdir(), "curl-line-"));
-  const bin = join(dir, "bin");
-  mkdirSync(bin);
-  for (const [name, body] of Object.entries(STUBS)) {
-    writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
-    chmodSync(join(bin, name), 0o755);
-  }
-  prepare?.(dir);
-  const r = spawnSync("/bin/bash", ["-c", line], {
-    cwd: dir,
-    encoding: "utf8",
-    // The operator's usual umask: the line must not rely on a strict one.
-    env: { PATH: `${bin}:/usr/bin:/bin`, STUB_DIR: dir, HOME: dir, ...env },
-    timeout: 20_000,
-  });
-  const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : "");
-  return { ...r, dir, read, argv: (f: string) => read(f).split("\0").slice(0, -1) };
-}
+const run = (line: string, env: Record<string, string>, prepare?: (dir: string) => void) =>
+  runWithStubs(STUBS, line, env, prepare);
 
 const ARGS: ChatCurlArgs = {
   stack: "homelab",

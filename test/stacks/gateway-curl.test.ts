@@ -3,19 +3,13 @@
  * the key comes from the environment only (on curl's stdin), the GKE line reads the Gateway's
  * address from its status and stops when there is none yet, and names stay inert.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { API_KEY_VARIABLE, type GatewayCurlArgs, gatewayCurl } from "../../stacks/curl";
+import { runWithStubs } from "../support/bash-stubs";
 
 const KEY = "k3yFromTheEnvironment0123456789";
 
@@ -27,23 +21,7 @@ const STUBS: Record<string, string> = {
   curl: 'printf "%s\\0" "$@" > "$STUB_DIR/curl.argv"; cat > "$STUB_DIR/curl.stdin"; echo "{}"',
 };
 
-function run(line: string, env: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), "gw-curl-"));
-  const bin = join(dir, "bin");
-  mkdirSync(bin);
-  for (const [name, body] of Object.entries(STUBS)) {
-    writeFileSync(join(bin, name), `#!/bin/bash\n${body}\n`);
-    chmodSync(join(bin, name), 0o755);
-  }
-  const r = spawnSync("/bin/bash", ["-c", line], {
-    cwd: dir,
-    encoding: "utf8",
-    env: { PATH: `${bin}:/usr/bin:/bin`, STUB_DIR: dir, HOME: dir, ...env },
-    timeout: 20_000,
-  });
-  const read = (f: string) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : "");
-  return { ...r, dir, read, argv: (f: string) => read(f).split("\0").slice(0, -1) };
-}
+const run = (line: string, env: Record<string, string>) => runWithStubs(STUBS, line, env);
 
 const HOMELAB: GatewayCurlArgs = {
   baseUrl: "http://10.0.0.10:30080/v1",
