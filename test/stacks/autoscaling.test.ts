@@ -12,22 +12,10 @@ import { vllmServerPlan } from "../../components/vllm/plan";
 import { gkeServerArgs } from "../../stacks/gke-servers";
 import { gkeSettings } from "../../stacks/gke-settings";
 import { homelabSettings } from "../../stacks/homelab-settings";
-import { HOST_KEYS } from "../microk8s/fixtures";
 import { problems, raw } from "../support/stack-config";
+import { MINIMAL_LAB } from "./lab-config";
 
-const spark = (n: number) => ({
-  name: `spark-${n}`,
-  host: `10.0.0.${20 + n}`,
-  hostKey: HOST_KEYS[n],
-  roceAddress: `192.168.100.${n}`,
-});
-const lab = {
-  controllerHost: "10.0.0.10",
-  controllerHostKey: HOST_KEYS[0],
-  workers: [spark(1), spark(2)],
-  roceInterface: "enp1s0f0np0",
-  roceHcas: ["rocep1s0f0", "roceP2p1s0f0"],
-};
+const lab = MINIMAL_LAB;
 
 /** The shipped GKE example's plain values (secrets left out), as the program reads them. */
 function gkeExample(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -9,23 +9,13 @@ import { vllmServerPlan } from "../../components/vllm/plan";
 import { evaluateManifests } from "../../policy/engine";
 import { homelabModelCache, homelabServer } from "../../stacks/homelab";
 import { homelabSettings } from "../../stacks/homelab-settings";
-import { HOST_KEYS } from "../microk8s/fixtures";
 import { expectValidManifest } from "../support/k8s-schema";
 import { problems, raw } from "../support/stack-config";
 import { objectsOf } from "../vllm/fixtures";
+import { MINIMAL_LAB } from "./lab-config";
 
-const spark = (n: number) => ({
-  name: `spark-${n}`,
-  host: `10.0.0.${20 + n}`,
-  hostKey: HOST_KEYS[n],
-  roceAddress: `192.168.100.${n}`,
-});
 const lab = {
-  controllerHost: "10.0.0.10",
-  controllerHostKey: HOST_KEYS[0],
-  workers: [spark(1), spark(2)],
-  roceInterface: "enp1s0f0np0",
-  roceHcas: ["rocep1s0f0", "roceP2p1s0f0"],
+  ...MINIMAL_LAB,
   model: "Qwen/Qwen3-32B",
   modelCachePath: "/srv/llm-serving/hf-cache",
 };
