@@ -11,17 +11,7 @@ import { parseServingResult } from "../../components/benchmark/results";
 import { RESULT_MARKER } from "../../components/benchmark/serving-job";
 import { vllmServerPlan } from "../../components/vllm/plan";
 import { expectValidManifest } from "../support/k8s-schema";
-
-function capture() {
-  const text = { stdout: "", stderr: "" };
-  return {
-    text,
-    out: {
-      stdout: { write: (s: string) => (text.stdout += s) },
-      stderr: { write: (s: string) => (text.stderr += s) },
-    },
-  };
-}
+import { capture } from "./capture";
 
 describe("benchmark --dry-run", () => {
   it("writes a benchmark Job and an NCCL test whose pods carry the server's network profile", async () => {

@@ -10,22 +10,12 @@ import {
   parsePythonJson,
   parseServingResult,
 } from "../../components/benchmark/results";
+import { capture } from "./capture";
 
 const FIXTURES = join(__dirname, "..", "fixtures", "benchmark");
 const resultFiles = readdirSync(FIXTURES)
   .filter((f) => f.endsWith(".json"))
   .map((f) => join(FIXTURES, f));
-
-function capture() {
-  const text = { stdout: "", stderr: "" };
-  return {
-    text,
-    out: {
-      stdout: { write: (s: string) => (text.stdout += s) },
-      stderr: { write: (s: string) => (text.stderr += s) },
-    },
-  };
-}
 
 describe("bandwidth maths (nccl-tests doc/PERFORMANCE.md)", () => {
   it("uses nccl-tests' bus-bandwidth factors", () => {
