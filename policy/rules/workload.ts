@@ -150,8 +150,11 @@ export function analyzeTemplate(t: PodTemplate): TemplateFacts {
     const image = typeof c.image === "string" ? c.image : "";
     const repo = image.split("@")[0]?.replace(/:[^/:]*$/, "") ?? "";
     const isVllm = isVllmImage(c.image) || launch.launches.length > 0;
+    // A literal, not `{ ...launch, … }`: see `template` in podspecs.ts for why.
     return {
-      ...launch,
+      launches: launch.launches,
+      sourcesGibEnv: launch.sourcesGibEnv,
+      commands: launch.commands,
       container: c,
       name: containerName(c),
       gpus: containerGpus(c),
