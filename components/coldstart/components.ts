@@ -1,4 +1,8 @@
-import * as gcp from "@pulumi/gcp";
+// GCP resources by module path, as in components/gke: the package index would bring every GCP
+// service's declarations (some 2,000 files) into every type check, the provider's among them.
+import { getProjectOutput } from "@pulumi/gcp/organizations/getProject";
+import { Bucket } from "@pulumi/gcp/storage/bucket";
+import { BucketIAMMember } from "@pulumi/gcp/storage/bucketIAMMember";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -77,7 +81,7 @@ export class GcsModelStore extends pulumi.ComponentResource {
     });
     super("llm-serving:index:GcsModelStore", name, {}, opts);
     const child = { parent: this };
-    const bucket = new gcp.storage.Bucket(`${name}-bucket`, modelBucketArgs(o), child);
+    const bucket = new Bucket(`${name}-bucket`, modelBucketArgs(o), child);
     const accounts = [o.readerServiceAccount, o.writerServiceAccount].map(
       (ksa) =>
         new k8s.core.v1.ServiceAccount(
@@ -86,11 +90,11 @@ export class GcsModelStore extends pulumi.ComponentResource {
           { ...child, dependsOn: opts?.dependsOn },
         ),
     );
-    const project = gcp.organizations.getProjectOutput({ projectId: o.project }, child);
+    const project = getProjectOutput({ projectId: o.project }, child);
     const grants = project.number.apply((number) => bucketGrants(o, number));
     const [read, write] = (["reader", "writer"] as const).map(
       (who, i) =>
-        new gcp.storage.BucketIAMMember(
+        new BucketIAMMember(
           `${name}-${who}`,
           {
             bucket: bucket.name,

@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
-import * as gcp from "@pulumi/gcp";
+import { Cluster } from "@pulumi/gcp/container/cluster";
+import { getProject } from "@pulumi/gcp/organizations/getProject";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -69,7 +70,7 @@ describe("mockState (pure)", () => {
 describe("under the recorder", () => {
   let rec: Recording;
   let cmd: command.remote.Command;
-  let cluster: gcp.container.Cluster;
+  let cluster: Cluster;
   let cm: k8s.core.v1.ConfigMap;
   let release: k8s.helm.v3.Release;
   beforeAll(async () => {
@@ -79,7 +80,7 @@ describe("under the recorder", () => {
       { connection: { host: "h" }, create: "microk8s config" },
       { additionalSecretOutputs: ["stdout"] },
     );
-    cluster = new gcp.container.Cluster("gke", { location: "us-central1", project: "proj" });
+    cluster = new Cluster("gke", { location: "us-central1", project: "proj" });
     cm = new k8s.core.v1.ConfigMap("cm", { data: { a: "b" } });
     release = new k8s.helm.v3.Release("lws", { chart: "lws", namespace: "lws-system" });
     await rec.settle();
@@ -108,7 +109,7 @@ describe("under the recorder", () => {
   });
 
   it("routes invokes through the table", async () => {
-    const project = await gcp.organizations.getProject({});
+    const project = await getProject({});
     expect(project.number).toBe("123456789012");
   });
 });
