@@ -370,6 +370,13 @@ export function containerName(container: Container): string {
 export const GPU_RESOURCES = ["nvidia.com/gpu", "amd.com/gpu"];
 
 /**
+ * GKE's TPU resource: one unit is one TPU chip (a `2x4` v6e slice node grants
+ * `google.com/tpu: 8`). Only the parallelism rule counts it: TPUs run no NCCL, so the shm, NCCL
+ * and RDMA rules keep to GPUs.
+ */
+export const TPU_RESOURCES = ["google.com/tpu"];
+
+/**
  * GPUs a container gets: its limit (extended resources are granted by limit), else its
  * request. 0 when it asks for none.
  */

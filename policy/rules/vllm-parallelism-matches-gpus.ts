@@ -1,39 +1,66 @@
 import { ENGINE_LABEL, type EngineLaunch } from "./engines";
-import { describeTemplate } from "./podspecs";
+import { containerGpus, describeTemplate, TPU_RESOURCES } from "./podspecs";
 import type { Finding, K8sObject, ResourceRule, RuleConfig } from "./types";
 import { analyzeObject, engineLaunchesOf, groupGpus, type TemplateFacts } from "./workload";
 
-function describeGroup(templates: TemplateFacts[]): string {
+/**
+ * What a group's world is made of: GPUs, or for a group that asks for TPUs and no GPU (vLLM's
+ * TPU image on a GKE TPU slice), TPU chips — vLLM on TPU runs one rank per chip, so
+ * `--tensor-parallel-size` × `--pipeline-parallel-size` is the slice's chip count (GKE's
+ * `ai-ml/vllm-tpu` sample: TP 8 on a `2x4` slice; the LWS TPU example: TP 16 on four hosts of
+ * four chips; Ray Serve LLM's TPU guide: "tensor_parallel_size * pipeline_parallel_size as the
+ * number of TPU chips").
+ */
+interface Accelerators {
+  unit: "GPUs" | "TPU chips";
+  perPod: (t: TemplateFacts) => number;
+}
+
+const GPUS: Accelerators = { unit: "GPUs", perPod: (t) => t.podGpus };
+const TPUS: Accelerators = {
+  unit: "TPU chips",
+  perPod: (t) => t.containers.reduce((n, c) => n + containerGpus(c.container, TPU_RESOURCES), 0),
+};
+
+function acceleratorsOf(templates: TemplateFacts[]): Accelerators {
+  if (groupGpus(templates) > 0) return GPUS;
+  return templates.some((t) => TPUS.perPod(t) > 0) ? TPUS : GPUS;
+}
+
+function describeGroup(templates: TemplateFacts[], acc: Accelerators): string {
   const parts = templates.map((t) => {
     const pods = t.template.podsPerGroup;
     const label = t.template.role === "single" ? "" : ` ${t.template.role}${pods === 1 ? "" : "s"}`;
-    return `${pods}${label} × ${t.podGpus}`;
+    return `${pods}${label} × ${acc.perPod(t)}`;
   });
   return parts.join(" + ");
 }
 
 /**
- * The GPUs a launch's world must fill, and how to say it: the LWS group (or the lone pod), or
- * for an engine that spans `--nnodes` pods of a StatefulSet/Deployment, nodes × GPUs per pod.
+ * The accelerators a launch's world must fill, and how to say it: the LWS group (or the lone
+ * pod), or for an engine that spans `--nnodes` pods of a StatefulSet/Deployment, nodes ×
+ * accelerators per pod.
  */
 function available(
   templates: TemplateFacts[],
   t: TemplateFacts,
   launch: EngineLaunch,
-): { gpus: number; what: string } {
+  acc: Accelerators,
+): { count: number; what: string } {
   const nnodes = launch.nnodes ?? 1;
+  const perPod = acc.perPod(t);
   if (t.template.role === "single" && nnodes > 1) {
     return {
-      gpus: nnodes * t.podGpus,
-      what: `its ${nnodes} nodes have ${nnodes * t.podGpus} (${nnodes} pods × ${t.podGpus})`,
+      count: nnodes * perPod,
+      what: `its ${nnodes} nodes have ${nnodes * perPod} (${nnodes} pods × ${perPod})`,
     };
   }
-  const total = groupGpus(templates);
+  const total = templates.reduce((sum, x) => sum + x.template.podsPerGroup * acc.perPod(x), 0);
   return {
-    gpus: total,
+    count: total,
     what:
       templates.length > 1 || t.template.groupSize > 1
-        ? `its group has ${total} (${describeGroup(templates)})`
+        ? `its group has ${total} (${describeGroup(templates, acc)})`
         : `its pod has ${total}`,
   };
 }
@@ -56,17 +83,19 @@ export const vllmParallelismMatchesGpus: ResourceRule = {
     const templates = analyzeObject(object);
     const findings: Finding[] = [];
     const reported = new Set<string>();
+    let acc: Accelerators | undefined;
     for (const t of templates) {
       for (const { container, launch } of engineLaunchesOf(t)) {
         const world = launch.worldSize;
         if (world === null) continue;
-        const { gpus, what } = available(templates, t, launch);
-        const key = `${launch.engine}:${world}:${gpus}`;
-        if (world === gpus || reported.has(key)) continue;
-        if (gpus === 0 && world === 1) continue; // CPU build or GPUs outside our view
+        acc ??= acceleratorsOf(templates);
+        const { count, what } = available(templates, t, launch, acc);
+        const key = `${launch.engine}:${world}:${count}`;
+        if (world === count || reported.has(key)) continue;
+        if (count === 0 && world === 1) continue; // CPU build or GPUs outside our view
         reported.add(key);
         findings.push({
-          message: `${describeTemplate(t.template)}: container "${container.name}" runs ${ENGINE_LABEL[launch.engine]} with ${launch.parallelism} = ${world} GPUs but ${what}; make TP × PP equal GPUs per pod × pods in the group.`,
+          message: `${describeTemplate(t.template)}: container "${container.name}" runs ${ENGINE_LABEL[launch.engine]} with ${launch.parallelism} = ${world} ${acc.unit} but ${what}; make TP × PP equal ${acc.unit} per pod × pods in the group.`,
         });
       }
     }
