@@ -1,13 +1,16 @@
 import { configStrings } from "./config";
 import { asRecord } from "./podspecs";
 import {
+  allTemplatesIndex,
   describeSelector,
+  matchElsewhere,
   namespaceOf,
   selectsSome,
   type TemplateIndex,
   templateIndexes,
 } from "./service-selects-pods";
 import type { Finding, K8sObject, StackContext, StackEntry, StackRule } from "./types";
+import { analyzeObject, cpuOnly } from "./workload";
 
 /** Pulumi types whose Kubernetes objects this rule cannot see (a chart's rendered objects). */
 const OPAQUE_TYPES = new Set([
@@ -125,6 +128,41 @@ class ObjectIndex {
 }
 
 /**
+ * `kind/name` → a namespace holding such an object, for the autoscalers whose namespace holds
+ * no workload: built once, and only when one needs it.
+ */
+function namespacesByName(entries: StackEntry[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of entries) {
+    const object = asRecord(e.object) as K8sObject;
+    const name = str(asRecord(object.metadata).name);
+    if (typeof object.kind === "string" && name)
+      out.set(`${object.kind}/${name}`, namespaceOf(object));
+  }
+  return out;
+}
+
+/**
+ * Namespaces with a pod that does inference work (GPUs or an inference engine): an
+ * InferencePool's pods are model servers, so a namespace without one has its servers outside
+ * the set (GKE's `infw-gw` sample ships the pool with its endpoint picker in one file and the
+ * vLLM Deployment in another). Analysed without caching: `check` has released the analyses by
+ * the time stack rules run, and keeping them would double its memory.
+ */
+function servingNamespaces(entries: StackEntry[]): Set<string> {
+  const out = new Set<string>();
+  for (const e of entries) {
+    const templates = analyzeObject(e.object, { fresh: true });
+    if (templates.length > 0 && !cpuOnly(templates)) out.add(namespaceOf(e.object));
+  }
+  return out;
+}
+
+/** The note of a finding the set cannot confirm: its namespace holds no candidate at all. */
+const OUTSIDE_NOTE =
+  "; check it together with the workload it points at (another file or a chart), or it does nothing";
+
+/**
  * An autoscaler whose target is not there scales nothing (KEDA and the HPA only log it), and
  * an InferencePool that selects no pod routes every request to no endpoint. Both look
  * healthy to `kubectl get`. Linear: one pass indexes objects and pod templates, one pass
@@ -153,6 +191,9 @@ export const autoscalerTargetsWorkload: StackRule = {
     // Namespaces where a chart renders objects this rule cannot see (stack context only).
     const opaque = new Set<string>();
     let pods: Map<string, TemplateIndex> | undefined;
+    let all: TemplateIndex | undefined;
+    let byName: Map<string, string> | undefined;
+    let serving: Set<string> | undefined;
     for (const e of entries) {
       objects.add(asRecord(e.object) as K8sObject);
       if (context !== "manifests" && e.type && OPAQUE_TYPES.has(e.type)) {
@@ -178,10 +219,28 @@ export const autoscalerTargetsWorkload: StackRule = {
         if (!objects.has(ns, ref)) {
           const others = objects.namesOf(ns, ref.kind);
           const hint = others.length > 0 ? ` (${ref.kind}s there: ${others.join(", ")})` : "";
+          const head = `${object.kind} ${name} targets ${what}, which is not in namespace ${ns} of this set${hint}${chartNote}`;
+          pods ??= templateIndexes(entries);
+          if (!pods.has(ns) && others.length === 0) {
+            // No workload in this namespace at all: an autoscaler in its own file (the
+            // production-stack tutorials' HPA and ScaledObject for a chart's Deployment).
+            byName ??= namespacesByName(entries);
+            const there = byName.get(`${ref.kind}/${ref.name}`);
+            out.push({
+              entry,
+              finding: there
+                ? {
+                    message: `${head}; it is in namespace ${there}: an autoscaler scales only its own namespace, so it scales nothing. Move it there.`,
+                    ...level,
+                  }
+                : { message: `${head}${OUTSIDE_NOTE}.`, level: "advisory" },
+            });
+            continue;
+          }
           out.push({
             entry,
             finding: {
-              message: `${object.kind} ${name} targets ${what}, which is not in namespace ${ns} of this set${hint}${chartNote}; it scales nothing. Point scaleTargetRef at the workload's apiVersion, kind and name.`,
+              message: `${head}; it scales nothing. Point scaleTargetRef at the workload's apiVersion, kind and name.`,
               ...level,
             },
           });
@@ -199,10 +258,31 @@ export const autoscalerTargetsWorkload: StackRule = {
       const index = pods.get(ns);
       const sel = selector as Record<string, string>;
       if (index && selectsSome(index, Object.entries(sel))) continue;
+      const head = `InferencePool ${name} selects ${describeSelector(sel)} but no pod template in namespace ${ns} carries those labels${chartNote}`;
+      serving ??= servingNamespaces(entries);
+      if (!serving.has(ns)) {
+        // No model server in this namespace among the inputs: the pool's pods are elsewhere,
+        // unless some namespace does hold them (then the pool is in the wrong one).
+        all ??= allTemplatesIndex(entries);
+        const other = matchElsewhere(all, sel);
+        out.push({
+          entry,
+          finding: other
+            ? {
+                message: `${head} (${other.template.kind} ${other.template.name} in namespace ${other.template.namespace ?? "default"} does); a pool selects only its own namespace: move it there.`,
+                ...level,
+              }
+            : {
+                message: `${head}, and no model server of that namespace is among the inputs${OUTSIDE_NOTE}.`,
+                level: "advisory",
+              },
+        });
+        continue;
+      }
       out.push({
         entry,
         finding: {
-          message: `InferencePool ${name} selects ${describeSelector(sel)} but no pod template in namespace ${ns} carries those labels${chartNote}; the gateway has no endpoint to route to. Select the serving pods' labels.`,
+          message: `${head}; the gateway has no endpoint to route to. Select the serving pods' labels.`,
           ...level,
         },
       });

@@ -56,6 +56,32 @@ function push(map: Map<string, PodTemplate[]>, key: string, t: PodTemplate): voi
   else map.set(key, [t]);
 }
 
+/**
+ * Every pod template of the entries in one index, whatever their namespace: asked only when a
+ * selector matches nothing in a namespace without templates, to tell a wrong namespace from pods
+ * that are not among the inputs. One more pass over the entries, built at most once per run.
+ */
+export function allTemplatesIndex(entries: StackEntry[]): TemplateIndex {
+  const index = new TemplateIndex();
+  for (const e of entries) for (const t of podTemplates(e.object)) index.add(t);
+  return index;
+}
+
+/**
+ * Where the pods a selector matches live, when its own namespace holds no pod template of the
+ * set: in another namespace (then the object is in the wrong one: a real fault), or nowhere
+ * among the inputs (a Service, autoscaler or pool applied from its own file, next to a workload
+ * in another file or a chart: the set cannot tell, so the finding is advisory).
+ */
+export function matchElsewhere(
+  all: TemplateIndex,
+  selector: Record<string, string>,
+): { template: PodTemplate } | undefined {
+  if (!selectsSome(all, Object.entries(selector))) return undefined;
+  const near = closest(all, selector);
+  return near && near.missing.length === 0 ? near : undefined;
+}
+
 /** Every pod template of the entries, indexed per namespace (one pass over the entries). */
 export function templateIndexes(entries: StackEntry[]): Map<string, TemplateIndex> {
   const byNs = new Map<string, TemplateIndex>();
@@ -141,6 +167,7 @@ export const serviceSelectsPods: StackRule = {
   validate(entries: StackEntry[], config: RuleConfig) {
     const ignore = new Set(configStrings(config, "ignore"));
     const byNs = templateIndexes(entries);
+    let all: TemplateIndex | undefined;
     const out: { entry: StackEntry; finding: Finding }[] = [];
     for (const entry of entries) {
       const object = asRecord(entry.object) as K8sObject;
@@ -151,8 +178,28 @@ export const serviceSelectsPods: StackRule = {
       const meta = asRecord(object.metadata);
       const name = typeof meta.name === "string" ? meta.name : "";
       if (ignore.has(`${ns}/${name}`)) continue;
-      const index = byNs.get(ns) ?? new TemplateIndex();
-      if (selectsSome(index, Object.entries(selector))) continue;
+      const index = byNs.get(ns);
+      if (index && selectsSome(index, Object.entries(selector))) continue;
+      const what = `Service ${name} selects ${describeSelector(selector)} but no pod template in namespace ${ns}`;
+      if (index === undefined) {
+        // Nothing in this namespace to match: a Service shipped in its own file (llm-d's
+        // benchmark Service, production-stack's per-tutorial files) selects pods the set does
+        // not hold. Only a match in another namespace proves it wrong.
+        all ??= allTemplatesIndex(entries);
+        const other = matchElsewhere(all, selector);
+        out.push({
+          entry,
+          finding: other
+            ? {
+                message: `${what} carries those labels (${other.template.kind} ${other.template.name} in namespace ${other.template.namespace ?? "default"} does); move the Service to its pods' namespace, or it has no endpoints.`,
+              }
+            : {
+                message: `${what} is among the inputs; check it together with the workload it selects (another file or a chart), or it may have no endpoints.`,
+                level: "advisory",
+              },
+        });
+        continue;
+      }
       const near = closest(index, selector);
       const hint = near
         ? ` (closest: ${near.template.kind} ${near.template.name} lacks ${near.missing.join(", ")})`
@@ -160,7 +207,7 @@ export const serviceSelectsPods: StackRule = {
       out.push({
         entry,
         finding: {
-          message: `Service ${name} selects ${describeSelector(selector)} but no pod template in namespace ${ns} carries those labels${hint}; fix the selector or the pod labels, or the Service has no endpoints.`,
+          message: `${what} carries those labels${hint}; fix the selector or the pod labels, or the Service has no endpoints.`,
         },
       });
     }
