@@ -22,9 +22,22 @@ const TPUS: Accelerators = {
   perPod: (t) => t.containers.reduce((n, c) => n + containerGpus(c.container, TPU_RESOURCES), 0),
 };
 
-function acceleratorsOf(templates: TemplateFacts[]): Accelerators {
+/**
+ * True when the pod gets devices through Dynamic Resource Allocation (`spec.resourceClaims`,
+ * GA in Kubernetes 1.34): how many is decided by a ResourceClaim(Template)'s device requests,
+ * not by a count in the pod, so "0 GPUs" would be wrong (llm-d's experimental XPU guide runs
+ * `--tensor-parallel-size 4` on GPUs from an `xpu-claim` template).
+ */
+function claimsDevices(t: TemplateFacts): boolean {
+  const claims = t.template.spec.resourceClaims;
+  return Array.isArray(claims) && claims.length > 0;
+}
+
+/** The accelerators to count, or undefined when the pods get theirs from claims we cannot count. */
+function acceleratorsOf(templates: TemplateFacts[]): Accelerators | undefined {
   if (groupGpus(templates) > 0) return GPUS;
-  return templates.some((t) => TPUS.perPod(t) > 0) ? TPUS : GPUS;
+  if (templates.some((t) => TPUS.perPod(t) > 0)) return TPUS;
+  return templates.some(claimsDevices) ? undefined : GPUS;
 }
 
 function describeGroup(templates: TemplateFacts[], acc: Accelerators): string {
@@ -83,12 +96,13 @@ export const vllmParallelismMatchesGpus: ResourceRule = {
     const templates = analyzeObject(object);
     const findings: Finding[] = [];
     const reported = new Set<string>();
-    let acc: Accelerators | undefined;
+    let acc: Accelerators | null | undefined;
     for (const t of templates) {
       for (const { container, launch } of engineLaunchesOf(t)) {
         const world = launch.worldSize;
         if (world === null) continue;
-        acc ??= acceleratorsOf(templates);
+        acc ??= acceleratorsOf(templates) ?? null;
+        if (acc === null) return findings; // devices from DRA claims: not counted here
         const { count, what } = available(templates, t, launch, acc);
         const key = `${launch.engine}:${world}:${count}`;
         if (world === count || reported.has(key)) continue;
