@@ -14,6 +14,35 @@ export function imageReference(image: string): { tag: string | undefined; digest
   };
 }
 
+// The reference grammar of distribution/reference (regexp.go): path components are lowercase
+// alphanumerics joined by `.`, `_`, `__` or dashes; a tag is `[\w][\w.-]{0,127}`. The first of
+// several components is a registry host when it has a `.` or `:`, is `localhost`, or has an
+// upper-case letter (splitDockerDomain in normalize.go).
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+
+/**
+ * True when `image` cannot be a reference at all: a template placeholder left in a published
+ * manifest (`IMAGE_NAME`, `<image>`, `:${VERSION}`). The kubelet refuses such a pod with
+ * `InvalidImageName`, so "no tag (means latest)" would be the wrong thing to say.
+ */
+export function isPlaceholderImage(image: string): boolean {
+  const name = image.split("@")[0] as string;
+  const { tag } = imageReference(image);
+  const path = tag === undefined ? name : name.slice(0, name.length - tag.length - 1);
+  const parts = path.split("/");
+  const first = parts[0] as string;
+  const host =
+    parts.length > 1 &&
+    (first.includes(".") ||
+      first.includes(":") ||
+      first === "localhost" ||
+      first !== first.toLowerCase());
+  const components = host ? parts.slice(1) : parts;
+  if (components.length === 0 || !components.every((c) => PATH_COMPONENT.test(c))) return true;
+  return tag !== undefined && !TAG.test(tag);
+}
+
 /**
  * vLLM's flags, defaults and multi-node launcher change between releases (Ray left the stock
  * images; `--nnodes` arrived in 0.11): an untagged or `latest` image changes behaviour on the
@@ -48,7 +77,11 @@ export const imageTagPinned: ResourceRule = {
         if (typeof c.image !== "string" || c.image.trim() === "") continue;
         const { tag, digest } = imageReference(c.image.trim());
         const where = `${describeTemplate(t)}: container "${containerName(c)}" image ${c.image}`;
-        if (requireDigest && !digest) {
+        if (isPlaceholderImage(c.image.trim())) {
+          findings.push({
+            message: `${where} is not an image reference but a placeholder; the kubelet refuses it (InvalidImageName). Fill in a released, pinned image.`,
+          });
+        } else if (requireDigest && !digest) {
           findings.push({ message: `${where} has no digest; pin it with @sha256:….` });
         } else if (!digest && tag === undefined) {
           findings.push({
