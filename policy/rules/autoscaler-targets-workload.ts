@@ -269,7 +269,7 @@ export const autoscalerTargetsWorkload: StackRule = {
           entry,
           finding: other
             ? {
-                message: `${head} (${other.template.kind} ${other.template.name} in namespace ${other.template.namespace ?? "default"} does); a pool selects only its own namespace: move it there.`,
+                message: `${head} (${other} does); a pool selects only its own namespace: move it there.`,
                 ...level,
               }
             : {

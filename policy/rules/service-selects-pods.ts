@@ -69,17 +69,21 @@ export function allTemplatesIndex(entries: StackEntry[]): TemplateIndex {
 
 /**
  * Where the pods a selector matches live, when its own namespace holds no pod template of the
- * set: in another namespace (then the object is in the wrong one: a real fault), or nowhere
- * among the inputs (a Service, autoscaler or pool applied from its own file, next to a workload
- * in another file or a chart: the set cannot tell, so the finding is advisory).
+ * set: in another namespace (then the object is in the wrong one: a real fault), said as
+ * `Deployment x in namespace y`, or nowhere among the inputs (undefined: a Service, autoscaler
+ * or pool applied from its own file, next to a workload in another file or a chart, which the
+ * set cannot judge).
  */
 export function matchElsewhere(
   all: TemplateIndex,
   selector: Record<string, string>,
-): { template: PodTemplate } | undefined {
+): string | undefined {
   if (!selectsSome(all, Object.entries(selector))) return undefined;
+  // The hint looks at a bounded number of candidates; a match beyond them is still a match.
   const near = closest(all, selector);
-  return near && near.missing.length === 0 ? near : undefined;
+  return near && near.missing.length === 0
+    ? `${near.template.kind} ${near.template.name} in namespace ${near.template.namespace ?? "default"}`
+    : "a pod template in another namespace";
 }
 
 /** Every pod template of the entries, indexed per namespace (one pass over the entries). */
@@ -191,7 +195,7 @@ export const serviceSelectsPods: StackRule = {
           entry,
           finding: other
             ? {
-                message: `${what} carries those labels (${other.template.kind} ${other.template.name} in namespace ${other.template.namespace ?? "default"} does); move the Service to its pods' namespace, or it has no endpoints.`,
+                message: `${what} carries those labels (${other} does); move the Service to its pods' namespace, or it has no endpoints.`,
               }
             : {
                 message: `${what} is among the inputs; check it together with the workload it selects (another file or a chart), or it may have no endpoints.`,
