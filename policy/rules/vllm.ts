@@ -201,7 +201,10 @@ function entrypointServes(image: unknown): boolean {
 export interface ContainerLaunch {
   /** Every vLLM server invocation found (a script may branch into leader and worker forms). */
   launches: VllmFlags[];
-  /** True when the container sources GKE's gIB `set_nccl_env.sh` (sets NCCL_* for RDMA). */
+  /**
+   * True when the container sources GKE's gIB `set_nccl_env.sh` (sets NCCL_* for RDMA), with
+   * `source`/`.` or as the `BASH_ENV` of a `bash -c` script.
+   */
   sourcesGibEnv: boolean;
   /** Every simple command found, with its leading assignments, after variable expansion (for secret scans). */
   commands: string[][];
@@ -255,6 +258,12 @@ function visit(words: string[], vars: Vars, result: ContainerLaunch, depth: numb
   if ((head === "source" || head === ".") && (cmd[1] ?? "").endsWith(GIB_ENV_SCRIPT)) {
     result.sourcesGibEnv = true;
     return;
+  }
+  // Bash run non-interactively sources the file named by BASH_ENV before the script (GNU Bash
+  // manual, "Bash Startup Files"); llm-d's GKE A4X decode template sets BASH_ENV to gIB's
+  // set_nccl_env.sh instead of sourcing it. Bash invoked as `sh` reads no startup file.
+  if (script !== undefined && head === "bash" && (vars.BASH_ENV ?? "").endsWith(GIB_ENV_SCRIPT)) {
+    result.sourcesGibEnv = true;
   }
   if (script !== undefined && depth < 4) {
     const scoped = { ...vars };
