@@ -10,7 +10,8 @@ const TESTS = "test/**/*.test.ts";
  * Three projects, by what a test file does to its process:
  *
  * - "isolated": it changes what no reset restores (cwd, env, module mocks, spies, the CLI's
- *   in-process `runPlan`/`main`, a mock engine's gRPC server): a fresh process per file.
+ *   in-process `runPlan`/`main`/`runProgram`, a mock engine's gRPC server): a fresh process
+ *   per file.
  * - "pulumi": it runs Pulumi programs under mocks (the recorder, the stack/plan runners,
  *   `pulumi.runtime`). Pulumi's runtime state is process-global, but a fresh process per file
  *   cost about 2.5 s of CPU each, mostly re-loading @pulumi/pulumi (and the TypeScript compiler
@@ -24,10 +25,13 @@ const TESTS = "test/**/*.test.ts";
  */
 /** Files that run Pulumi programs in this process. */
 const RUNS_PULUMI =
-  /recordRegistrations|stack-run|plan-mocks|plan-run|stack-support|support\/outputs|pulumi\.runtime|@pulumi\/pulumi\/runtime/;
-/** Files that change process state no per-file reset restores. */
+  /recordRegistrations|stack-run|plan-mocks|stack-support|support\/outputs|pulumi\.runtime|@pulumi\/pulumi\/runtime/;
+/**
+ * Files that change process state no per-file reset restores (`plan-run` chdirs and loads the
+ * program through Node's own module cache, which `vi.resetModules` does not clear).
+ */
 const NEEDS_PROCESS =
-  /mock-monitor|cli\/main"|cli\/plan"|process\.chdir|vi\.(mock|spyOn|stub)|process\.env(\.\w+|\[[^\]]+\]) *=(?!=)|delete process\.env/;
+  /mock-monitor|cli\/main"|cli\/plan"|plan-run|process\.chdir|vi\.(mock|spyOn|stub)|process\.env(\.\w+|\[[^\]]+\]) *=(?!=)|delete process\.env/;
 const files = readdirSync("test", { recursive: true, encoding: "utf8" })
   .filter((file) => file.endsWith(".test.ts"))
   .map((file) => join("test", file))
