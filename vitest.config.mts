@@ -101,6 +101,8 @@ export default defineConfig({
     // machine, which then idles a core while a file waits on its child processes.
     maxWorkers: availableParallelism(),
     sequence: { sequencer: SlowFirstSequencer },
+    // One temporary root for the whole run, removed at its end (test/support/temp-root.ts).
+    globalSetup: ["test/support/temp-root.ts"],
     testTimeout: 30_000,
     // In CI, also a machine-readable report: .ci/run prints its plain "N passed, N failed".
     reporters: process.env.CI
