@@ -2,7 +2,8 @@
  * Alert rules as a Prometheus Operator `PrometheusRule`: a server that stopped answering
  * scrapes, a request queue that keeps growing, a KV cache that stays full, and GPU XID
  * errors. Every expression is checked by the tests against the PromQL grammar and the
- * exporters' metric lists (`metrics.ts`).
+ * exporters' metric lists (`metrics.ts`). The serving rules cover both runtimes: a NIM for
+ * LLMs 2.0.x server exports vLLM's series (`SERVING_METRICS` in vllm/nim.ts).
  */
 import type { IPrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { SERVER_LABEL } from "./scrape";
@@ -37,7 +38,7 @@ export function alertRules(t: AlertThresholds = {}): AlertRule[] {
       for: "5m",
       labels: { severity: "critical" },
       annotations: {
-        summary: "vLLM server {{ $labels.server }} is not answering /metrics",
+        summary: "Server {{ $labels.server }} is not answering its metrics endpoint",
         description:
           "Prometheus could not scrape pod {{ $labels.namespace }}/{{ $labels.pod }} for 5 minutes: the engine is down, restarting or wedged.",
       },

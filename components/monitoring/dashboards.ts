@@ -1,6 +1,7 @@
 /**
  * Grafana dashboards as code, built with Grafana's own typed builders
- * (`@grafana/grafana-foundation-sdk`): a serving dashboard (vLLM) and a GPU dashboard
+ * (`@grafana/grafana-foundation-sdk`): a serving dashboard (vLLM's series, which NIM for LLMs
+ * 2.0.x servers export too: `SERVING_METRICS` in vllm/nim.ts) and a GPU dashboard
  * (DCGM + RDMA port counters), shipped as ConfigMaps the Grafana sidecar of
  * kube-prometheus-stack loads (label `grafana_dashboard: "1"`, the chart's default
  * `grafana.sidecar.dashboards.label`/`labelValue` at 88.5.3).

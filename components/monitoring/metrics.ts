@@ -26,6 +26,12 @@ export interface MetricSpec {
  * `vllm:inter_token_latency_seconds` replaces `vllm:time_per_output_token_seconds`, and
  * `vllm:prefix_cache_{queries,hits}` replace the `gpu_`-prefixed counters. The old names
  * are deliberately absent, so using one fails the tests.
+ *
+ * NIM for LLMs 2.0.x servers export these same series on `/v1/metrics`: NIM's proxy passes
+ * the vLLM backend's metrics through unrenamed (docs.nvidia.com/nim/large-language-models,
+ * 2.0.0 and 2.0.8 reference/architecture; 2.x reference/logging-and-observability). NIM
+ * 1.x's unprefixed names (`num_requests_waiting`, `gpu_cache_usage_perc`, …) are not
+ * listed: a 2.0.x server has none of them.
  */
 export const VLLM_METRICS: readonly MetricSpec[] = [
   { name: "vllm:num_requests_running", kind: "gauge" },

@@ -1,7 +1,8 @@
 /**
  * KEDA autoscaling of a vLLM server: the `autoscaling` argument, its validation, and the
  * `ScaledObject` (keda.sh/v1alpha1, KEDA v2.20.2) that scales the server's workload on its
- * request queue as Prometheus scrapes it.
+ * request queue as Prometheus scrapes it. The queue and KV-cache series are the runtime's
+ * (`servingMetrics` in nim.ts): vLLM's, which NIM for LLMs 2.0.x passes through unrenamed.
  *
  * Why KEDA rather than a bare HPA: an HPA reads custom metrics only through a metrics
  * adapter, which this project would have to install and configure per metric; KEDA's
@@ -13,6 +14,7 @@ import { z } from "zod";
 import { prometheusUrl as defaultPrometheusUrl, SERVER_LABEL } from "../monitoring/prometheus";
 import { checkPromql } from "../monitoring/promql";
 import type { ConfigProblem } from "../validation";
+import { type ServingRuntime, servingMetrics } from "./nim";
 
 /** KEDA autoscaling of one server (see `VllmServerArgs.autoscaling`). */
 export interface VllmAutoscalingArgs {
@@ -22,14 +24,15 @@ export interface VllmAutoscalingArgs {
    */
   maxReplicas: number;
   /**
-   * Fewest replicas. 0 scales the server to zero when idle, which needs `wakeQuery`: vLLM's
-   * own queue metric disappears with its last pod, so nothing else could scale it back up.
-   * Defaults to 1.
+   * Fewest replicas. 0 scales the server to zero when idle, which needs `wakeQuery`: the
+   * server's own queue metric disappears with its last pod, so nothing else could scale it
+   * back up. Defaults to 1.
    */
   minReplicas?: number;
   /**
-   * Requests waiting (`vllm:num_requests_waiting`) per replica the autoscaler aims for: it
-   * wants ceil(waiting across the server / queueDepth) replicas. Defaults to 5.
+   * Requests waiting (`vllm:num_requests_waiting`, which NIM 2.0.x exports too) per replica
+   * the autoscaler aims for: it wants ceil(waiting across the server / queueDepth) replicas.
+   * Defaults to 5.
    */
   queueDepth?: number;
   /**
@@ -207,7 +210,7 @@ export function validateAutoscaling(
     problems.push({
       path: ["autoscaling", "wakeQuery"],
       message:
-        "minReplicas 0 needs a wakeQuery: vLLM's queue metric disappears with the last pod, so nothing would scale the server back up. Give a query for requests waiting outside it, or set minReplicas to 1",
+        "minReplicas 0 needs a wakeQuery: the server's own queue metric disappears with the last pod, so nothing would scale the server back up. Give a query for requests waiting outside it, or set minReplicas to 1",
     });
   }
   if (a.wakeQuery !== undefined) {
@@ -242,24 +245,36 @@ export function initialReplicas(a: VllmAutoscalingConfig): number {
 }
 
 /**
- * The PromQL selector of one server's vLLM series: the labels the Monitoring PodMonitor
- * puts on them (`server` by relabeling, `namespace` from the target).
+ * The PromQL selector of one server's series: the labels the Monitoring PodMonitor puts on
+ * them (`server` by relabeling, `namespace` from the target), for either runtime.
  */
 export function serverSeriesSelector(server: string, namespace: string): string {
   return `{namespace=${JSON.stringify(namespace)},${SERVER_LABEL}=${JSON.stringify(server)}}`;
 }
 
-/** The server's queue depth across its replicas: one series, as KEDA requires. */
-export function queueDepthQuery(server: string, namespace: string): string {
-  return `sum(vllm:num_requests_waiting${serverSeriesSelector(server, namespace)})`;
+/**
+ * The server's queue depth across its replicas: one series, as KEDA requires.
+ * @param runtime whose metric names to query (vLLM's when unset).
+ */
+export function queueDepthQuery(
+  server: string,
+  namespace: string,
+  runtime?: ServingRuntime,
+): string {
+  return `sum(${servingMetrics(runtime).waiting}${serverSeriesSelector(server, namespace)})`;
 }
 
 /**
  * The server's KV-cache usage summed over its replicas (AverageValue divides by the
  * replica count, so the target is per replica).
+ * @param runtime whose metric names to query (vLLM's when unset).
  */
-export function kvCacheUsageQuery(server: string, namespace: string): string {
-  return `sum(vllm:kv_cache_usage_perc${serverSeriesSelector(server, namespace)})`;
+export function kvCacheUsageQuery(
+  server: string,
+  namespace: string,
+  runtime?: ServingRuntime,
+): string {
+  return `sum(${servingMetrics(runtime).kvCacheUsage}${serverSeriesSelector(server, namespace)})`;
 }
 
 function trigger(
@@ -293,7 +308,13 @@ function trigger(
  * If Prometheus cannot be read 3 times in a row, the replica count stays as it is.
  */
 export function vllmScaledObject(
-  server: { name: string; namespace: string; labels: Record<string, string> },
+  server: {
+    name: string;
+    namespace: string;
+    labels: Record<string, string>;
+    /** What serves: decides the metric names the triggers query. Defaults to vLLM. */
+    runtime?: ServingRuntime;
+  },
   a: VllmAutoscalingConfig,
   target: ScaleTarget,
 ): IScaledObject {
@@ -301,7 +322,7 @@ export function vllmScaledObject(
     trigger(
       "queue-depth",
       a.prometheusUrl,
-      queueDepthQuery(server.name, server.namespace),
+      queueDepthQuery(server.name, server.namespace, server.runtime),
       a.queueDepth,
       a.activationQueueDepth,
     ),
@@ -311,7 +332,7 @@ export function vllmScaledObject(
       trigger(
         "kv-cache-usage",
         a.prometheusUrl,
-        kvCacheUsageQuery(server.name, server.namespace),
+        kvCacheUsageQuery(server.name, server.namespace, server.runtime),
         a.kvCacheUsage,
       ),
     );

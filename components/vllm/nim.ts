@@ -187,6 +187,61 @@ export function metricsPath(runtime: ServingRuntime | undefined): string {
 }
 
 /**
+ * The Prometheus series a runtime's server exports that autoscaling, dashboards and alerts
+ * read (exposition names: counters with `_total`, histograms by their base name).
+ */
+export interface ServingMetrics {
+  /** Gauge: requests waiting for a slot (the autoscaler's queue). */
+  waiting: string;
+  /** Gauge: requests running. */
+  running: string;
+  /** Gauge: KV-cache usage, a fraction in [0, 1]. */
+  kvCacheUsage: string;
+  /** Histogram (base name): time to first token, seconds. */
+  timeToFirstToken: string;
+  /** Histogram (base name): end-to-end request latency, seconds. */
+  e2eLatency: string;
+  /** Counter: prompt tokens processed. */
+  promptTokens: string;
+  /** Counter: tokens generated. */
+  generationTokens: string;
+}
+
+/** vLLM's V1 names (`vllm/v1/metrics/loggers.py`; see `VLLM_METRICS` in monitoring/metrics.ts). */
+const VLLM_SERVING_METRICS: ServingMetrics = {
+  waiting: "vllm:num_requests_waiting",
+  running: "vllm:num_requests_running",
+  kvCacheUsage: "vllm:kv_cache_usage_perc",
+  timeToFirstToken: "vllm:time_to_first_token_seconds",
+  e2eLatency: "vllm:e2e_request_latency_seconds",
+  promptTokens: "vllm:prompt_tokens_total",
+  generationTokens: "vllm:generation_tokens_total",
+};
+
+/**
+ * The metric names each runtime's server exports on its {@link metricsPath}.
+ *
+ * NIM for LLMs 2.0.x exports vLLM's own series, unrenamed: its proxy forwards `/v1/metrics`
+ * to the vLLM backend (docs.nvidia.com/nim/large-language-models/2.0.0 and 2.0.8,
+ * reference/architecture: `/v1/metrics` → `proxy_pass` → vLLM backend), and "NIM passes
+ * through the inference backend's native Prometheus metrics without modification"
+ * (reference/logging-and-observability, NIM LLM 2.x). Every 2.0.x release bundles a vLLM V1
+ * engine (2.0.1: vLLM 0.17.1; 2.0.8: 0.23.0 — release notes), so the names are vLLM's V1
+ * names, with vLLM's `model_name` label. The unprefixed names NIM's older docs list
+ * (`num_requests_waiting`, `gpu_cache_usage_perc`, …: the 1.x observability page) are
+ * NIM 1.x's and do not exist on a 2.0.x server.
+ */
+export const SERVING_METRICS: Readonly<Record<ServingRuntime, ServingMetrics>> = {
+  vllm: VLLM_SERVING_METRICS,
+  nim: VLLM_SERVING_METRICS,
+};
+
+/** The metric names of a runtime's server (vLLM's when unset). */
+export function servingMetrics(runtime: ServingRuntime | undefined): ServingMetrics {
+  return SERVING_METRICS[runtime ?? ServingRuntime.Vllm];
+}
+
+/**
  * The pod's user and groups: NIM images run as a non-root user, and NVIDIA's operator runs
  * them as 1000 with group (and `fsGroup`) 2000 so a PVC cache is writable. hostPath and NFS
  * caches ignore `fsGroup`: make those directories writable for that user or group.

@@ -107,7 +107,12 @@ export function vllmServerPlan(
     ...(c.autoscaling
       ? {
           scaledObject: vllmScaledObject(
-            { name: c.name, namespace: c.namespace, labels: workload.metadata?.labels ?? {} },
+            {
+              name: c.name,
+              namespace: c.namespace,
+              labels: workload.metadata?.labels ?? {},
+              runtime: c.runtime,
+            },
             c.autoscaling,
             scaleTarget,
           ),

@@ -12,6 +12,7 @@ import { checkPromql } from "../../components/monitoring/promql";
 import { vllmPodMonitor } from "../../components/monitoring/scrape";
 import { ConfigError } from "../../components/validation";
 import { API_CLIENT_LABEL } from "../../components/vllm/network-policy";
+import { SERVING_METRICS } from "../../components/vllm/nim";
 import { vllmServerPlan } from "../../components/vllm/plan";
 import { HTTP_PORT_NAME } from "../../components/vllm/workload";
 import { expectValidManifest } from "../support/k8s-schema";
@@ -107,6 +108,24 @@ describe("dashboards", () => {
     }
   });
 
+  it.each(Object.entries(SERVING_METRICS))(
+    "a %s server's queue, KV cache, latency and tokens are charted (its runtime's names)",
+    (_, m) => {
+      const text = dashboardQueries(dashboards.serving).join("\n");
+      for (const name of [
+        m.waiting,
+        m.running,
+        m.kvCacheUsage,
+        `${m.timeToFirstToken}_bucket`,
+        `${m.e2eLatency}_bucket`,
+        m.promptTokens,
+        m.generationTokens,
+      ]) {
+        expect(text).toContain(`${name}{`);
+      }
+    },
+  );
+
   it("the GPU dashboard repeats a row per pod (every LWS group member) and shows RDMA ports", () => {
     const d = dashboards.gpu;
     const rows = (d.panels ?? []).filter((p) => p.type === "row");
@@ -159,6 +178,15 @@ describe("alert rules", () => {
       expect(metrics.length).toBeGreaterThan(0);
     }
   });
+
+  it.each(Object.entries(SERVING_METRICS))(
+    "a %s server's queue and KV cache are alerted on (its runtime's names)",
+    (_, m) => {
+      const exprs = alertRules().map((r) => checkPromql(r.expr).metrics);
+      expect(exprs.some((names) => names.includes(m.waiting))).toBe(true);
+      expect(exprs.some((names) => names.includes(m.kvCacheUsage))).toBe(true);
+    },
+  );
 
   it("the PrometheusRule is valid against the prometheus-operator CRD", () => {
     expect(promOperatorProblems(alertPrometheusRule("monitoring")).problems).toEqual([]);

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Recording, recordRegistrations } from "../../cli/recorder";
-import { VLLM_METRICS } from "../../components/monitoring/metrics";
+import { allowedMetricNames, VLLM_METRICS } from "../../components/monitoring/metrics";
 import { prometheusUrl } from "../../components/monitoring/prometheus";
 import { checkPromql } from "../../components/monitoring/promql";
 import { SERVER_LABEL, vllmPodMonitor } from "../../components/monitoring/scrape";
@@ -12,6 +12,7 @@ import {
   type IScaledObject,
   type VllmAutoscalingArgs,
 } from "../../components/vllm/autoscaling";
+import { SERVING_METRICS, servingMetrics } from "../../components/vllm/nim";
 import { AUTOSCALED_WORKLOAD_OPTIONS, VllmServer } from "../../components/vllm/server";
 import { expectValidManifest } from "../support/k8s-schema";
 import { outputValue } from "../support/outputs";
@@ -131,6 +132,63 @@ describe("ScaledObject builder", () => {
   });
 });
 
+/** A NIM for LLMs server with the pinned 2.0.12 image (NIM's model; no HF token). */
+const NIM_ARGS = {
+  runtime: "nim" as const,
+  model: { id: "meta-llama/Llama-3.1-8B-Instruct", servedName: "llama-8b" },
+  tokenSecret: undefined,
+};
+
+describe("ScaledObject of a NIM server (runtime: nim)", () => {
+  const nim = plan({ ...NIM_ARGS, autoscaling: AUTO }).scaledObject as IScaledObject;
+  const vllm = plan({ autoscaling: AUTO }).scaledObject as IScaledObject;
+
+  it("is valid against KEDA's CRD and queries the metric names NIM 2.0.x exports", () => {
+    expectValidManifest(nim);
+    const names = nim.spec.triggers.map((t) => checkPromql(t.metadata.query, VLLM));
+    for (const check of names) expect(check.problems).toEqual([]);
+    expect(names.map((c) => c.metrics)).toEqual([
+      [servingMetrics("nim").waiting],
+      [servingMetrics("nim").kvCacheUsage],
+    ]);
+  });
+
+  it("is scoped to the server's pods by the labels the PodMonitor gives NIM's series", () => {
+    const monitor = vllmPodMonitor(
+      { name: "chat", namespace: "llm", runtime: "nim" },
+      "monitoring",
+    );
+    expect(monitor.spec?.podMetricsEndpoints?.[0].path).toBe("/v1/metrics");
+    expect(
+      monitor.spec?.podMetricsEndpoints?.[0].relabelings?.find(
+        (r) => r.targetLabel === SERVER_LABEL,
+      )?.replacement,
+    ).toBe("chat");
+    for (const t of nim.spec.triggers) {
+      expect(t.metadata.query).toContain(`{namespace="llm",${SERVER_LABEL}="chat"}`);
+    }
+  });
+
+  it("differs from the vLLM server's only where the runtimes' metric tables differ", () => {
+    const same = SERVING_METRICS.nim.waiting === SERVING_METRICS.vllm.waiting;
+    expect(nim.spec.triggers[0].metadata.query === vllm.spec.triggers[0].metadata.query).toBe(same);
+    expect(nim.spec.triggers.map((t) => t.name)).toEqual(vllm.spec.triggers.map((t) => t.name));
+  });
+
+  it("every runtime's table names only exported (allow-listed) series, never NIM 1.x's", () => {
+    const allowed = allowedMetricNames();
+    for (const [runtime, m] of Object.entries(SERVING_METRICS)) {
+      for (const name of [m.waiting, m.running, m.kvCacheUsage, m.promptTokens, m.generationTokens])
+        expect(allowed.has(name), `${runtime}: ${name}`).toBe(true);
+      for (const h of [m.timeToFirstToken, m.e2eLatency])
+        expect(allowed.has(`${h}_bucket`), `${runtime}: ${h}`).toBe(true);
+    }
+    // NIM 1.x's unprefixed names (its pre-2.0 observability page) are not on a 2.0.x server.
+    for (const old of ["num_requests_waiting", "gpu_cache_usage_perc", "vllm:gpu_cache_usage_perc"])
+      expect(checkPromql(`sum(${old})`, allowed).problems).toHaveLength(1);
+  });
+});
+
 describe("autoscaling validation", () => {
   it("names every bad field and the fix", () => {
     const problems = problemsOf(() =>
@@ -220,6 +278,7 @@ describe("VllmServer with autoscaling (Pulumi mocks)", () => {
   let rec: Recording;
   let single: VllmServer;
   let multi: VllmServer;
+  let nimServer: VllmServer;
   class Keda extends pulumi.CustomResource {
     constructor(name: string) {
       super("test:index:Keda", name, {}, {});
@@ -236,6 +295,9 @@ describe("VllmServer with autoscaling (Pulumi mocks)", () => {
       baseArgs({ ...multiNodeArgs, namespace: "rdma", autoscaling: { maxReplicas: 2 } }),
       { dependsOn: [keda] },
     );
+    nimServer = new VllmServer("nimchat", baseArgs({ ...NIM_ARGS, autoscaling: AUTO }), {
+      dependsOn: [keda],
+    });
     await rec.settle();
   });
 
@@ -262,6 +324,25 @@ describe("VllmServer with autoscaling (Pulumi mocks)", () => {
       });
       expect((so.inputs.metadata as { namespace: string }).namespace).toBe(meta.namespace);
     }
+  });
+
+  it("runtime nim + autoscaling: a ScaledObject on the NIM Deployment, triggers on NIM's series", async () => {
+    const so = byName("nimchat-scaledobject");
+    const spec = so.inputs.spec as IScaledObject["spec"];
+    expect(spec.scaleTargetRef).toEqual(await outputValue(nimServer.scaleTarget));
+    expect(spec.scaleTargetRef.name).toBe("nimchat");
+    const image = (
+      byName("nimchat-deployment").inputs.spec as {
+        template: { spec: { containers: { image: string }[] } };
+      }
+    ).template.spec.containers[0].image;
+    expect(image).toMatch(/^nvcr\.io\/nim\//);
+    expect(spec.triggers.map((t) => checkPromql(t.metadata.query).metrics)).toEqual([
+      [SERVING_METRICS.nim.waiting],
+      [SERVING_METRICS.nim.kvCacheUsage],
+    ]);
+    expect(spec.triggers[0].metadata.query).toContain(`${SERVER_LABEL}="nimchat"`);
+    expect(so.dependencies).toContain(byName("nimchat-deployment").urn);
   });
 
   it("Pulumi leaves spec.replicas to KEDA: ignoreChanges on the workload only", () => {
