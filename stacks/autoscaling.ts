@@ -47,4 +47,5 @@ export const AUTOSCALING_KEY = {
   "single-gpu": "singleGpuAutoscaling",
   "one-node": "oneNodeAutoscaling",
   "multi-node": "multiNodeAutoscaling",
+  nim: "nimAutoscaling",
 } as const;

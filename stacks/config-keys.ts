@@ -419,6 +419,13 @@ export const configKeys = {
     description:
       "Serve one more model with NVIDIA NIM for LLMs on one GPU (needs the ngcApiKey secret and an NVIDIA AI Enterprise licence in production).",
   },
+  nimAutoscaling: {
+    type: "object",
+    default: {},
+    stack: "gke",
+    description:
+      "Autoscaling of the NIM server (KEDA, on its request queue: NIM 2.0.x exports vLLM's series): maxReplicas, minReplicas, queueDepth, kvCacheUsage, cooldownSeconds, …; {} = one fixed replica.",
+  },
   nimModel: {
     type: "string",
     default: "meta-llama/Llama-3.1-8B-Instruct",

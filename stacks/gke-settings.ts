@@ -260,9 +260,8 @@ export function gkeSettings(raw: RawConfig): GkeSettings {
   const world = c.multiNodeTensorParallel * c.multiNodePipelineParallel;
   const problems: ConfigProblem[] = [];
   for (const m of models) {
-    // The NIM server has no autoscaling key: its queue metric is NIM's, not vLLM's.
-    if (!(m.name in AUTOSCALING_KEY)) continue;
-    const key = AUTOSCALING_KEY[m.name as keyof typeof AUTOSCALING_KEY];
+    // Every server, the NIM too: NIM 2.0.x exports vLLM's queue and KV-cache series.
+    const key = AUTOSCALING_KEY[m.name];
     const setting = autoscalingSetting(key, raw[key], raw.monitoring);
     problems.push(...setting.problems);
     if (setting.args) m.autoscaling = setting.args;

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { versions } from "../../components/versions";
+import { SERVING_METRICS } from "../../components/vllm/nim";
 import { vllmServerPlan } from "../../components/vllm/plan";
 import { gkeServerArgs } from "../../stacks/gke-servers";
 import { gkeSettings } from "../../stacks/gke-settings";
@@ -97,6 +98,29 @@ describe("GKE autoscaling", () => {
       "singleGpuAutoscaling.maxReplicas",
     ]);
     expect(p["singleGpuAutoscaling.maxReplicas"]).toMatch(/Lower maxReplicas/);
+  });
+
+  it("the NIM server autoscales on nimAutoscaling, on NIM's series, within the shared node's GPUs", () => {
+    const nimOn = (nimAutoscaling: Record<string, unknown>, single = { maxReplicas: 2 }) =>
+      gkeSettings(
+        raw(gkeExample({ nimEnabled: true, nimAutoscaling, singleGpuAutoscaling: single })),
+      );
+    const s = nimOn({ maxReplicas: 2 });
+    const nim = s.models.find((m) => m.name === "nim");
+    expect(nim?.autoscaling?.maxReplicas).toBe(2);
+    const so = vllmServerPlan(
+      gkeServerArgs(s, nim as (typeof s.models)[number]),
+      "nim",
+    ).scaledObject;
+    expect(so?.spec.triggers[0].metadata.query).toBe(
+      `sum(${SERVING_METRICS.nim.waiting}{namespace="${s.namespace}",server="nim"})`,
+    );
+    // 3 × 1 + 2 × 2 + 2 × 1 = 9 GPUs: one more than the shared node has.
+    const p = problems(() => nimOn({ maxReplicas: 2 }, { maxReplicas: 3 }));
+    expect(Object.keys(p)).toContain("nimAutoscaling.maxReplicas");
+    expect(Object.keys(problems(() => nimOn({ maxReplicas: 0 })))).toEqual([
+      "nimAutoscaling.maxReplicas",
+    ]);
   });
 
   it("a whole-node server at maxReplicas needs its nodes: names the key and the node count", () => {
