@@ -25,10 +25,10 @@ const TAG = /^[\w][\w.-]{0,127}$/;
  * True when `image` cannot be a reference at all: a template placeholder left in a published
  * manifest (`IMAGE_NAME`, `<image>`, `:${VERSION}`). The kubelet refuses such a pod with
  * `InvalidImageName`, so "no tag (means latest)" would be the wrong thing to say.
+ * @param ref the image's {@link imageReference}, when the caller has it already.
  */
-export function isPlaceholderImage(image: string): boolean {
+export function isPlaceholderImage(image: string, { tag } = imageReference(image)): boolean {
   const name = image.split("@")[0] as string;
-  const { tag } = imageReference(image);
   const path = tag === undefined ? name : name.slice(0, name.length - tag.length - 1);
   const parts = path.split("/");
   const first = parts[0] as string;
@@ -74,10 +74,12 @@ export const imageTagPinned: ResourceRule = {
     const findings: Finding[] = [];
     for (const t of podTemplates(object)) {
       for (const c of allContainersOf(t.spec)) {
-        if (typeof c.image !== "string" || c.image.trim() === "") continue;
-        const { tag, digest } = imageReference(c.image.trim());
+        const image = typeof c.image === "string" ? c.image.trim() : "";
+        if (image === "") continue;
+        const ref = imageReference(image);
+        const { tag, digest } = ref;
         const where = `${describeTemplate(t)}: container "${containerName(c)}" image ${c.image}`;
-        if (isPlaceholderImage(c.image.trim())) {
+        if (isPlaceholderImage(image, ref)) {
           findings.push({
             message: `${where} is not an image reference but a placeholder; the kubelet refuses it (InvalidImageName). Fill in a released, pinned image.`,
           });
