@@ -2,15 +2,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RecordedResource, Recording } from "../../cli/recorder";
 import { gke } from "../../stacks/gke";
+import { recorded } from "../support/recording";
 import { recordStack } from "../vllm/stack-run";
 
 let rec: Recording;
 const of = (type: string) => rec.resources.filter((r) => r.type === type);
-const one = (type: string, name: string): RecordedResource => {
-  const found = rec.resources.find((r) => r.type === type && r.name === name);
-  if (!found) throw new Error(`no ${type} ${name}`);
-  return found;
-};
+const one = (type: string, name: string): RecordedResource => recorded(rec, name, type);
 type Spec = Record<string, any>;
 
 beforeAll(async () => {

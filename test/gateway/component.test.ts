@@ -5,6 +5,7 @@ import { gatewayServerOf, inferenceGatewayPlan } from "../../components/gateway/
 import { ConfigError } from "../../components/validation";
 import { VllmServer } from "../../components/vllm/server";
 import { outputValue } from "../support/outputs";
+import { recorded } from "../support/recording";
 import { baseArgs, plan, SHAPES } from "../vllm/fixtures";
 
 const POOL_TYPE = "kubernetes:inference.networking.k8s.io/v1:InferencePool";
@@ -37,11 +38,7 @@ beforeAll(async () => {
   await rec.settle();
 });
 
-const byName = (name: string) => {
-  const r = rec.resources.find((x) => x.name === name);
-  if (!r) throw new Error(`no resource ${name}`);
-  return r;
-};
+const byName = (name: string) => recorded(rec, name);
 
 describe("InferenceGateway", () => {
   it("creates exactly the plan's objects, children of the component", () => {

@@ -16,6 +16,7 @@ import { SERVING_METRICS, servingMetrics } from "../../components/vllm/nim";
 import { AUTOSCALED_WORKLOAD_OPTIONS, VllmServer } from "../../components/vllm/server";
 import { expectValidManifest } from "../support/k8s-schema";
 import { outputValue } from "../support/outputs";
+import { recorded } from "../support/recording";
 import { baseArgs, PROFILE_ARGS, plan, SHAPES } from "./fixtures";
 
 const VLLM = new Set(VLLM_METRICS.map((m) => m.name));
@@ -301,11 +302,7 @@ describe("VllmServer with autoscaling (Pulumi mocks)", () => {
     await rec.settle();
   });
 
-  const byName = (name: string) => {
-    const r = rec.resources.find((x) => x.name === name);
-    if (!r) throw new Error(`no resource ${name}`);
-    return r;
-  };
+  const byName = (name: string) => recorded(rec, name);
 
   it("the ScaledObject names the workload VllmServer registered", () => {
     for (const [server, workload] of [
